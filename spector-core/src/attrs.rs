@@ -1,0 +1,252 @@
+//! Attrs: the attributes of one operation, a JSON object.
+
+use std::ops::RangeBounds;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::invalid::Invalid;
+
+/// Names of the attrs that Spector adds to every event's payload.
+pub mod reserved {
+    /// The version of the record type that wrote the event.
+    pub const VERSION: &str = "__version__";
+    /// The id of the event itself.
+    pub const EVENT_ID: &str = "__event_id__";
+    /// When the record was created (insert only, unless the caller set it).
+    pub const INSERTED_AT: &str = "inserted_at";
+    /// When the event was written (unless the caller set it).
+    pub const UPDATED_AT: &str = "updated_at";
+}
+
+/// The attributes of one operation: a JSON object, stored as the event's
+/// payload and handed to the changeset, live and on replay alike.
+///
+/// Build them with [`attrs!`](crate::attrs!), read them with typed
+/// [`get`](Attrs::get) / [`fetch`](Attrs::fetch) / [`get_or`](Attrs::get_or).
+///
+/// ```
+/// use spector_core::{attrs, Attrs};
+///
+/// let attrs = attrs! { "content": "Hello everyone!", "likes": 3 };
+/// assert_eq!(attrs.fetch::<String>("content").unwrap(), "Hello everyone!");
+/// assert_eq!(attrs.get::<u32>("likes").unwrap(), Some(3));
+/// assert_eq!(attrs.get_or("shares", 0u32).unwrap(), 0);
+/// assert!(attrs.fetch::<String>("user_id").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Attrs(Map<String, Value>);
+
+impl Attrs {
+    /// No attrs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Attrs from a JSON object.
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+
+    /// Attrs from any JSON value: an object becomes the attrs, anything else
+    /// is refused as invalid `attrs`.
+    pub fn from_value(value: Value) -> Result<Self, Invalid> {
+        match value {
+            Value::Object(map) => Ok(Self(map)),
+            other => Err(Invalid::new(
+                "attrs",
+                format!("must be a JSON object, got {other}"),
+            )),
+        }
+    }
+
+    /// Serializes `value` into attrs (it must serialize to a JSON object).
+    pub fn from_serialize(value: &impl Serialize) -> Result<Self, Invalid> {
+        let value =
+            serde_json::to_value(value).map_err(|e| Invalid::new("attrs", e.to_string()))?;
+        Self::from_value(value)
+    }
+
+    /// The JSON object.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    /// The JSON object, owned.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
+    /// The raw JSON value of `key`, if present.
+    pub fn raw(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// True when `key` is present (even as `null`).
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Sets `key` to a JSON value, replacing what was there.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+        self.0.insert(key.into(), value.into());
+    }
+
+    /// Sets `key` only when it is absent.
+    pub fn insert_default(&mut self, key: &str, value: impl Into<Value>) {
+        if !self.0.contains_key(key) {
+            self.0.insert(key.to_owned(), value.into());
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.0.remove(key)
+    }
+
+    /// The value of `key` decoded as `T`; `None` when absent or `null`.
+    ///
+    /// A value of the wrong type is an [`Invalid`] error on `key`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Invalid> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => T::deserialize(value)
+                .map(Some)
+                .map_err(|e| Invalid::new(key, format!("is invalid: {e}"))),
+        }
+    }
+
+    /// The value of `key` decoded as `T`; absent or `null` is an [`Invalid`]
+    /// error `"can't be blank"` on `key`.
+    pub fn fetch<T: DeserializeOwned>(&self, key: &str) -> Result<T, Invalid> {
+        self.get(key)?
+            .ok_or_else(|| Invalid::new(key, "can't be blank"))
+    }
+
+    /// The value of `key` decoded as `T`, or `default` when absent or `null`.
+    pub fn get_or<T: DeserializeOwned>(&self, key: &str, default: T) -> Result<T, Invalid> {
+        Ok(self.get(key)?.unwrap_or(default))
+    }
+
+    /// The id of the event these attrs belong to (`__event_id__`).
+    ///
+    /// Always present inside a changeset and a `prepare_event` hook.
+    pub fn event_id(&self) -> Result<Uuid, Invalid> {
+        self.fetch(reserved::EVENT_ID)
+    }
+
+    /// The version of the record type that wrote these attrs (`__version__`,
+    /// 0 when absent).
+    pub fn version(&self) -> Result<u32, Invalid> {
+        self.get_or(reserved::VERSION, 0)
+    }
+
+    /// True when the attrs were written by version `version`.
+    pub fn version_is(&self, version: u32) -> bool {
+        self.version().is_ok_and(|v| v == version)
+    }
+
+    /// True when the attrs were written by a version within `range`.
+    pub fn version_in(&self, range: impl RangeBounds<u32>) -> bool {
+        self.version().is_ok_and(|v| range.contains(&v))
+    }
+
+    /// When the record was created (`inserted_at`), if set.
+    pub fn inserted_at(&self) -> Result<Option<DateTime<Utc>>, Invalid> {
+        self.get(reserved::INSERTED_AT)
+    }
+
+    /// When the event was written (`updated_at`), if set.
+    pub fn updated_at(&self) -> Result<Option<DateTime<Utc>>, Invalid> {
+        self.get(reserved::UPDATED_AT)
+    }
+
+    /// A copy of the attrs with `field` set to the current event id: the Rust
+    /// form of the guide's `changeset_put_event_id`, used to give a nested
+    /// value (such as a chat message) the id of the event that created it.
+    ///
+    /// ```
+    /// use spector_core::{attrs, reserved};
+    /// use uuid::Uuid;
+    ///
+    /// let event_id = Uuid::now_v7();
+    /// let mut attrs = attrs! { "content": "Hi" };
+    /// attrs.insert(reserved::EVENT_ID, event_id.to_string());
+    /// let message = attrs.put_event_id("id").unwrap();
+    /// assert_eq!(message.fetch::<Uuid>("id").unwrap(), event_id);
+    /// ```
+    pub fn put_event_id(&self, field: &str) -> Result<Attrs, Invalid> {
+        let mut copy = self.clone();
+        copy.insert(field, self.event_id()?.to_string());
+        Ok(copy)
+    }
+
+    /// Decodes the attrs into a struct `T`, ignoring keys `T` does not know.
+    ///
+    /// A missing field is an [`Invalid`] error `"can't be blank"` on it; a
+    /// value of the wrong type an error on its path.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Invalid> {
+        serde_path_to_error::deserialize(Value::Object(self.0.clone())).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.into_inner().to_string();
+            match missing_field(&message) {
+                Some(field) if path == "." => Invalid::new(field, "can't be blank"),
+                Some(field) => Invalid::new(format!("{path}.{field}"), "can't be blank"),
+                None => Invalid::new(path, format!("is invalid: {message}")),
+            }
+        })
+    }
+}
+
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
+}
+
+impl From<Map<String, Value>> for Attrs {
+    fn from(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+}
+
+impl From<Attrs> for Value {
+    fn from(attrs: Attrs) -> Self {
+        Value::Object(attrs.0)
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+/// Builds [`Attrs`] from `"key": value` pairs, with the syntax of
+/// `serde_json::json!` inside an object: each value is any `Serialize`
+/// expression or JSON literal.
+///
+/// ```
+/// use spector_core::attrs;
+/// use uuid::Uuid;
+///
+/// let user_id = Uuid::now_v7();
+/// let attrs = attrs! { "user_id": user_id, "content": "Hello everyone!" };
+/// assert_eq!(attrs.fetch::<Uuid>("user_id").unwrap(), user_id);
+/// ```
+#[macro_export]
+macro_rules! attrs {
+    ($($body:tt)*) => {
+        $crate::Attrs::from_value($crate::__private::json!({ $($body)* })).unwrap_or_default()
+    };
+}

@@ -1,0 +1,110 @@
+//! Events as stored, and events about to be written.
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use uuid::Uuid;
+
+use crate::attrs::Attrs;
+
+/// One link of an event: a named relationship to another event of the same
+/// record (e.g. `edits` → the version an edit replaces).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Link {
+    /// The link name, as declared in `#[evented(links(...))]`.
+    pub name: String,
+    /// The event linked to.
+    pub target: Uuid,
+}
+
+/// One stored event: an immutable row of an event log table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// UUIDv7 of the event.
+    pub id: Uuid,
+    /// The record's id: the id of its first event.
+    pub parent_id: Uuid,
+    /// Schema index of the record type.
+    pub schema: i32,
+    /// Action code (see [`crate::action`]).
+    pub action: i32,
+    /// The attrs as stored, reserved attrs included.
+    pub payload: Attrs,
+    /// When the event was written (microseconds, UTC).
+    pub inserted_at: DateTime<Utc>,
+    /// The event's outgoing links (empty when not loaded).
+    pub links: Vec<Link>,
+}
+
+impl Event {
+    /// Targets of this event's links called `name`.
+    pub fn linked<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Uuid> + 'a {
+        self.links
+            .iter()
+            .filter(move |link| link.name == name)
+            .map(|link| link.target)
+    }
+
+    /// True when this event is the first of its record.
+    pub fn is_first(&self) -> bool {
+        self.id == self.parent_id
+    }
+}
+
+/// An event about to be written, as seen by a `prepare_event` hook, which
+/// may attach links to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// UUIDv7 of the event.
+    pub id: Uuid,
+    /// The record's id.
+    pub parent_id: Uuid,
+    /// Schema index of the record type.
+    pub schema: i32,
+    /// Action code.
+    pub action: i32,
+    /// The attrs to store, reserved attrs included.
+    pub payload: Attrs,
+    /// When the event is written.
+    pub inserted_at: DateTime<Utc>,
+    /// Links to write with the event.
+    pub links: Vec<Link>,
+}
+
+impl NewEvent {
+    /// Attaches a link called `name` to the event `target` (which must belong
+    /// to the same record).
+    pub fn link(&mut self, name: impl Into<String>, target: Uuid) {
+        self.links.push(Link {
+            name: name.into(),
+            target,
+        });
+    }
+
+    /// The stored form of this event, once written.
+    pub fn into_event(self) -> Event {
+        Event {
+            id: self.id,
+            parent_id: self.parent_id,
+            schema: self.schema,
+            action: self.action,
+            payload: self.payload,
+            inserted_at: self.inserted_at,
+            links: self.links,
+        }
+    }
+}
+
+/// The current time at the precision both backends store: microseconds.
+pub fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// A timestamp for a new event that sorts after `latest`: now, or one
+/// microsecond after `latest` when the clock has not moved past it.
+pub fn next_timestamp(latest: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let now = now_micros();
+    match latest {
+        Some(latest) if now <= latest => latest + TimeDelta::microseconds(1),
+        _ => now,
+    }
+}

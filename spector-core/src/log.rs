@@ -1,0 +1,198 @@
+//! Event logs: which table holds which record types, and their link tables.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+use crate::identifier::is_identifier;
+use crate::record::Evented;
+
+/// An event log declared with [`event_log!`](crate::event_log): a table and
+/// the record types stored in it.
+pub trait EventLog: Send + Sync + 'static {
+    /// The log's resolved declaration, built once.
+    fn spec() -> Result<&'static LogSpec>;
+}
+
+/// A link as a record type declares it: `links(edits = "previous_id")`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkDecl {
+    /// The link name (`edits`).
+    pub name: &'static str,
+    /// The column that points to the linked event (`previous_id`).
+    pub column: &'static str,
+    /// The link table, when not the default `<log prefix>_<name>`.
+    pub table: Option<&'static str>,
+}
+
+/// One record type stored in a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaSpec {
+    /// The record type's name.
+    pub name: &'static str,
+    /// Its schema index in the log.
+    pub index: i32,
+    /// Its current version.
+    pub version: u32,
+    /// Its links.
+    pub links: &'static [LinkDecl],
+}
+
+impl SchemaSpec {
+    /// The entry of record type `R` at schema index `index`.
+    pub fn of<R: Evented>(index: i32) -> Self {
+        Self {
+            name: R::NAME,
+            index,
+            version: R::VERSION,
+            links: R::LINKS,
+        }
+    }
+}
+
+/// A link table of a log, resolved: name, table and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSpec {
+    /// The link name.
+    pub name: String,
+    /// The link table (`basic_chat_edits`).
+    pub table: String,
+    /// The column pointing to the linked event (`previous_id`).
+    pub column: String,
+}
+
+/// An event log, resolved: its table, its record types and its link tables,
+/// every name a checked SQL identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogSpec {
+    /// The event table.
+    pub table: String,
+    /// The record types, by ascending schema index.
+    pub schemas: Vec<SchemaSpec>,
+    /// The link tables, by link name.
+    pub links: Vec<LinkSpec>,
+}
+
+impl LogSpec {
+    /// Resolves a log declaration: checks every identifier and schema index,
+    /// and derives the link tables from the schemas' links.
+    ///
+    /// A link table defaults to the log table's name without its `_events`
+    /// suffix, `_`, and the link name: `basic_chat_events` + `edits` →
+    /// `basic_chat_edits`.
+    ///
+    /// ```
+    /// use spector_core::{LinkDecl, LogSpec, SchemaSpec};
+    ///
+    /// const LINKS: &[LinkDecl] = &[LinkDecl { name: "edits", column: "previous_id", table: None }];
+    /// let chat = SchemaSpec { name: "BasicChat", index: 0, version: 0, links: LINKS };
+    /// let log = LogSpec::new("basic_chat_events", vec![chat]).unwrap();
+    /// assert_eq!(log.link("edits").unwrap().table, "basic_chat_edits");
+    /// assert!(LogSpec::new("bad name", vec![]).is_err());
+    /// ```
+    pub fn new(table: &str, schemas: Vec<SchemaSpec>) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidLog {
+            table: table.to_owned(),
+            reason,
+        };
+        if !is_identifier(table) {
+            return Err(invalid(format!("`{table}` is not a valid table name")));
+        }
+        for pair in schemas.windows(2) {
+            if pair[1].index <= pair[0].index {
+                return Err(invalid(format!(
+                    "schema index {} of {} does not come after {} of {}",
+                    pair[1].index, pair[1].name, pair[0].index, pair[0].name
+                )));
+            }
+        }
+        let prefix = table.strip_suffix("_events").unwrap_or(table);
+        let mut links: BTreeMap<&str, LinkSpec> = BTreeMap::new();
+        for schema in &schemas {
+            for decl in schema.links {
+                let spec = LinkSpec {
+                    name: decl.name.to_owned(),
+                    table: decl
+                        .table
+                        .map_or_else(|| format!("{prefix}_{}", decl.name), str::to_owned),
+                    column: decl.column.to_owned(),
+                };
+                for name in [&spec.table, &spec.column] {
+                    if !is_identifier(name) {
+                        return Err(invalid(format!(
+                            "link `{}` of {}: `{name}` is not a valid name",
+                            decl.name, schema.name
+                        )));
+                    }
+                }
+                if spec.column == "event_id" {
+                    return Err(invalid(format!(
+                        "link `{}` of {}: its column may not be `event_id`",
+                        decl.name, schema.name
+                    )));
+                }
+                match links.get(decl.name) {
+                    Some(existing) if *existing != spec => {
+                        return Err(invalid(format!(
+                            "link `{}` is declared twice with different tables or columns",
+                            decl.name
+                        )))
+                    }
+                    _ => {
+                        links.insert(decl.name, spec);
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            table: table.to_owned(),
+            schemas,
+            links: links.into_values().collect(),
+        })
+    }
+
+    /// The link table called `name`.
+    pub fn link(&self, name: &str) -> Option<&LinkSpec> {
+        self.links.iter().find(|link| link.name == name)
+    }
+
+    /// The record type at schema index `index`.
+    pub fn schema(&self, index: i32) -> Option<&SchemaSpec> {
+        self.schemas.iter().find(|schema| schema.index == index)
+    }
+}
+
+/// The once-built [`LogSpec`] of an event log, kept in a `static` by the
+/// code [`event_log!`](crate::EventLog) generates.
+#[derive(Debug)]
+pub struct LogCell(OnceLock<std::result::Result<LogSpec, String>>);
+
+impl LogCell {
+    /// An empty cell, for a `static`.
+    pub const fn new() -> Self {
+        Self(OnceLock::new())
+    }
+
+    /// The spec, built by [`LogSpec::new`] on first use. A misdeclared log
+    /// gives [`Error::InvalidLog`] on every call.
+    pub fn get_or_init(
+        &'static self,
+        table: &'static str,
+        schemas: impl FnOnce() -> Vec<SchemaSpec>,
+    ) -> Result<&'static LogSpec> {
+        self.0
+            .get_or_init(|| LogSpec::new(table, schemas()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|reason| Error::InvalidLog {
+                table: table.to_owned(),
+                reason: reason.clone(),
+            })
+    }
+}
+
+impl Default for LogCell {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,127 @@
+//! The storage trait that backends implement.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::event::{Event, NewEvent};
+use crate::log::LogSpec;
+
+/// Which events of a log a read selects. Every selection comes back in
+/// event order (`inserted_at`, then `id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventFilter {
+    /// Every event of one record of one record type.
+    Record {
+        /// The record id.
+        parent_id: Uuid,
+        /// The record type's schema index.
+        schema: i32,
+    },
+    /// One event, if it belongs to the record type.
+    Event {
+        /// The event id.
+        id: Uuid,
+        /// The record type's schema index.
+        schema: i32,
+    },
+    /// The events of a record type that carry a link called `link` to `target`.
+    LinkingTo {
+        /// The link name.
+        link: String,
+        /// The event linked to.
+        target: Uuid,
+        /// The record type's schema index.
+        schema: i32,
+    },
+}
+
+/// A read: a selection of events and whether to load their links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Which events.
+    pub filter: EventFilter,
+    /// Whether each event's `links` are loaded (one query per link table).
+    pub with_links: bool,
+}
+
+/// Consumes events one at a time, so that a record is replayed while its
+/// rows stream in, without collecting them first.
+pub trait EventFold: Send + 'static {
+    /// What the fold yields at the end.
+    type Output: Send + 'static;
+    /// Takes the next event.
+    fn push(&mut self, event: Event) -> Result<()>;
+    /// Yields the result after the last event.
+    fn finish(self) -> Result<Self::Output>;
+}
+
+/// Collects events into a `Vec`.
+#[derive(Debug, Default)]
+pub struct CollectEvents(pub Vec<Event>);
+
+impl EventFold for CollectEvents {
+    type Output = Vec<Event>;
+
+    fn push(&mut self, event: Event) -> Result<()> {
+        self.0.push(event);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Vec<Event>> {
+        Ok(self.0)
+    }
+}
+
+/// The record a write works on: the backend takes its lock and loads its
+/// history before planning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef {
+    /// The record id.
+    pub parent_id: Uuid,
+    /// The record type's schema index.
+    pub schema: i32,
+}
+
+/// The plan of one write, made inside the backend's transaction: it sees
+/// the record's history and decides the event to append.
+pub trait WritePlan: Send + 'static {
+    /// What the write returns after the commit (the new state).
+    type Output: Send + 'static;
+
+    /// The existing record this write changes; `None` for a new record.
+    fn record(&self) -> Option<RecordRef>;
+
+    /// Decides the event to append from the record's `history` (every
+    /// event, oldest first, with links; empty for a new record). An error
+    /// rolls the transaction back.
+    fn plan(self, history: Vec<Event>) -> Result<(NewEvent, Self::Output)>;
+}
+
+/// A storage backend: owns the SQL dialect, the migrations and the
+/// transactions. Spector's operations ([`Store`](crate::Store)) are written
+/// once against this trait.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Creates what the log needs (event table, indexes, link tables and
+    /// their same-record triggers) where it is missing.
+    async fn migrate(&self, log: &'static LogSpec) -> Result<()>;
+
+    /// Drops everything [`migrate`](Storage::migrate) creates for the log.
+    async fn migrate_down(&self, log: &'static LogSpec) -> Result<()>;
+
+    /// Runs one write in ONE transaction: when `plan.record()` names a
+    /// record, takes that record's write lock and loads its history; calls
+    /// [`WritePlan::plan`]; inserts the event and its links; commits. Any
+    /// error rolls everything back.
+    async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output>;
+
+    /// Streams the selected events, in order, into `fold`.
+    async fn fold_events<F: EventFold>(
+        &self,
+        log: &'static LogSpec,
+        query: EventQuery,
+        fold: F,
+    ) -> Result<F::Output>;
+}
