@@ -108,6 +108,25 @@ impl Attrs {
         self.0.remove(key)
     }
 
+    /// Rewrites every float that holds an integer within `i64`/`u64` range
+    /// as that integer (`5.0` → `5`, `1e19` → `10000000000000000000`).
+    ///
+    /// PostgreSQL's `jsonb` stores numbers as decimals and reads such floats
+    /// back as integers; Spector canonicalizes payloads this way before the
+    /// changeset sees them, so the live state equals the replayed one on
+    /// every backend.
+    ///
+    /// ```
+    /// use spector_core::attrs;
+    ///
+    /// let mut attrs = attrs! { "whole": 5.0, "half": 0.5, "nested": [1e19] };
+    /// attrs.canonicalize_numbers();
+    /// assert_eq!(attrs, attrs! { "whole": 5, "half": 0.5, "nested": [10_000_000_000_000_000_000u64] });
+    /// ```
+    pub fn canonicalize_numbers(&mut self) {
+        self.0.values_mut().for_each(canonicalize_numbers);
+    }
+
     /// The value of `key` decoded as `T`; `None` when absent or `null`.
     ///
     /// A value of the wrong type is an [`Invalid`] error on `key`.
@@ -202,12 +221,28 @@ impl Attrs {
     }
 }
 
+/// See [`Attrs::canonicalize_numbers`].
+fn canonicalize_numbers(value: &mut Value) {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            if float.fract() == 0.0 {
+                if (i64::MIN as f64..i64::MAX as f64).contains(&float) {
+                    *value = Value::from(float as i64);
+                } else if (0.0..u64::MAX as f64).contains(&float) {
+                    *value = Value::from(float as u64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(canonicalize_numbers),
+        Value::Object(map) => map.values_mut().for_each(canonicalize_numbers),
+        _ => {}
+    }
+}
+
 /// The field named by serde's "missing field `x`" message.
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 impl From<Map<String, Value>> for Attrs {

@@ -96,7 +96,8 @@ impl NewEvent {
 /// The current time at the precision both backends store: microseconds.
 pub fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }
 
 /// A timestamp for a new event that sorts after `latest`: now, or one

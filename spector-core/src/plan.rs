@@ -87,6 +87,7 @@ impl<R: Changeset> Change<R> {
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         );
         let mut attrs = self.attrs.clone();
+        attrs.canonicalize_numbers();
         attrs.insert(reserved::VERSION, R::VERSION);
         attrs.insert(reserved::EVENT_ID, id.to_string());
         if matches!(self.step, Step::Insert(_)) {

@@ -55,10 +55,12 @@ impl<R: Changeset> Replay<R> {
         };
         let mut attrs = event.payload.clone();
         attrs.insert(reserved::EVENT_ID, event.id.to_string());
-        let state = base.changeset(action, &attrs).map_err(|invalid| Error::Decode {
-            event_id: event.id,
-            message: invalid.to_string(),
-        })?;
+        let state = base
+            .changeset(action, &attrs)
+            .map_err(|invalid| Error::Decode {
+                event_id: event.id,
+                message: invalid.to_string(),
+            })?;
         self.state = Some(state);
         Ok(())
     }

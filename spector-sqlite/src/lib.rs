@@ -1,1 +1,30 @@
-//! placeholder
+//! SQLite backend of Spector, on rusqlite: the embedded default.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> spector_core::Result<()> {
+//! use spector_core::Store;
+//! use spector_sqlite::Sqlite;
+//!
+//! let store = Store::new(Sqlite::memory().await?);
+//! // store.migrate::<MyEvents>().await?; then insert, update, execute, get …
+//! # let _ = store;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Storage layout (see [`migration`]): ids are 16-byte BLOBs, payloads JSON
+//! TEXT, `inserted_at` INTEGER microseconds since the Unix epoch (UTC).
+//! Every write runs in one `BEGIN IMMEDIATE` transaction that reads the
+//! record's history, plans the event and appends it with its links.
+
+#![warn(missing_docs)]
+
+mod backend;
+mod error;
+pub mod migration;
+mod query;
+mod write;
+
+pub use backend::Sqlite;
+pub use error::SqliteError;

@@ -1,0 +1,52 @@
+//! What the suite needs of a backend: an isolated store, and raw SQL access
+//! to check what is (not) in the database.
+
+use async_trait::async_trait;
+use spector::{Storage, Store};
+use uuid::Uuid;
+
+/// One isolated database for one test: its own in-memory SQLite database,
+/// or its own PostgreSQL schema.
+#[async_trait]
+pub trait TestDb: Send + Sync + Sized + 'static {
+    /// The backend under test.
+    type Storage: Storage;
+
+    /// Why the backend's tests are skipped, when the user opted out.
+    fn skip_reason() -> Option<String> {
+        None
+    }
+
+    /// A fresh, empty database. Panics when the database is unreachable, so
+    /// that the test fails.
+    async fn create() -> Self;
+
+    /// The store on it.
+    fn store(&self) -> &Store<Self::Storage>;
+
+    /// How many rows `table` has.
+    async fn count_rows(&self, table: &str) -> i64;
+
+    /// Whether a table called `table` exists.
+    async fn table_exists(&self, table: &str) -> bool;
+
+    /// Inserts a link row by hand, bypassing the library.
+    async fn insert_link_row(
+        &self,
+        link_table: &str,
+        column: &str,
+        event_id: Uuid,
+        target: Uuid,
+    ) -> Result<(), String>;
+
+    /// Inserts an event row by hand, bypassing the library.
+    async fn insert_event_row(
+        &self,
+        table: &str,
+        id: Uuid,
+        parent_id: Uuid,
+        schema: i32,
+        action: i32,
+        payload: &str,
+    ) -> Result<(), String>;
+}

@@ -1,0 +1,165 @@
+//! The PostgreSQL side of the suite: one schema per test, dropped afterwards.
+//!
+//! The server is `SPECTOR_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). An unreachable server fails
+//! the tests; set `SPECTOR_SKIP_POSTGRES=1` to skip them instead.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use spector::postgres::Postgres;
+use spector::Store;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::db::TestDb;
+
+/// The server the PostgreSQL tests use when `SPECTOR_PG_URL` is not set.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The server URL of the PostgreSQL tests.
+pub fn pg_url() -> String {
+    std::env::var("SPECTOR_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
+}
+
+/// A PostgreSQL schema of its own, reached through a pool whose
+/// `search_path` is that schema.
+pub struct PostgresDb {
+    store: Store<Postgres>,
+    schema: String,
+}
+
+impl PostgresDb {
+    fn pool(&self) -> &sqlx::PgPool {
+        self.store.backend().pool()
+    }
+
+    async fn sql(&self, sql: String) -> Result<(), String> {
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(self.pool())
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait]
+impl TestDb for PostgresDb {
+    type Storage = Postgres;
+
+    fn skip_reason() -> Option<String> {
+        std::env::var("SPECTOR_SKIP_POSTGRES")
+            .ok()
+            .filter(|value| !value.is_empty() && value != "0")
+            .map(|_| "SPECTOR_SKIP_POSTGRES is set".to_owned())
+    }
+
+    async fn create() -> Self {
+        let url = pg_url();
+        let schema = format!("spector_test_{}", Uuid::now_v7().simple());
+        let mut admin = PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable ({e}); set SPECTOR_SKIP_POSTGRES=1 to skip these tests"));
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test schema");
+        let options = PgConnectOptions::from_str(&url)
+            .expect("valid SPECTOR_PG_URL")
+            .options([("search_path", schema.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("connect the pool");
+        Self {
+            store: Store::new(Postgres::from_pool(pool)),
+            schema,
+        }
+    }
+
+    fn store(&self) -> &Store<Postgres> {
+        &self.store
+    }
+
+    async fn count_rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(self.pool())
+            .await
+            .expect("count rows")
+    }
+
+    async fn table_exists(&self, table: &str) -> bool {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = $1 AND table_name = $2",
+        )
+        .bind(&self.schema)
+        .bind(table)
+        .fetch_one(self.pool())
+        .await
+        .expect("read information_schema")
+            == 1
+    }
+
+    async fn insert_link_row(
+        &self,
+        link_table: &str,
+        column: &str,
+        event_id: Uuid,
+        target: Uuid,
+    ) -> Result<(), String> {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {link_table} (event_id, {column}) VALUES ($1, $2)"
+        )))
+        .bind(event_id)
+        .bind(target)
+        .execute(self.pool())
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+    }
+
+    async fn insert_event_row(
+        &self,
+        table: &str,
+        id: Uuid,
+        parent_id: Uuid,
+        schema: i32,
+        action: i32,
+        payload: &str,
+    ) -> Result<(), String> {
+        let sql = format!(
+            "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+             VALUES ('{id}', '{parent_id}', '{}'::jsonb, {schema}, {action}, now())",
+            payload.replace('\'', "''")
+        );
+        self.sql(sql).await
+    }
+}
+
+impl Drop for PostgresDb {
+    /// Drops the test's schema, on a thread of its own so that it also runs
+    /// when a test panics inside the async runtime.
+    fn drop(&mut self) {
+        let schema = std::mem::take(&mut self.schema);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&pg_url()).await?;
+                sqlx::query(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                    .execute(&mut admin)
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop a test schema: {error}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The SQLite side of the suite: one in-memory database per test.
+
+use async_trait::async_trait;
+use rusqlite::params;
+use spector::sqlite::Sqlite;
+use spector::Store;
+use uuid::Uuid;
+
+use crate::db::TestDb;
+
+/// A private in-memory SQLite database.
+pub struct SqliteDb {
+    store: Store<Sqlite>,
+}
+
+impl SqliteDb {
+    async fn sql<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, String> {
+        self.store
+            .backend()
+            .with_connection(move |conn| Ok(work(conn)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait]
+impl TestDb for SqliteDb {
+    type Storage = Sqlite;
+
+    async fn create() -> Self {
+        let backend = Sqlite::memory().await.expect("in-memory SQLite opens");
+        Self {
+            store: Store::new(backend),
+        }
+    }
+
+    fn store(&self) -> &Store<Sqlite> {
+        &self.store
+    }
+
+    async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT count(*) FROM {table}");
+        self.sql(move |conn| conn.query_row(&sql, [], |row| row.get(0)))
+            .await
+            .expect("count rows")
+    }
+
+    async fn table_exists(&self, table: &str) -> bool {
+        let table = table.to_owned();
+        self.sql(move |conn| {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |row| row.get::<_, i64>(0),
+            )
+        })
+        .await
+        .expect("read sqlite_master")
+            == 1
+    }
+
+    async fn insert_link_row(
+        &self,
+        link_table: &str,
+        column: &str,
+        event_id: Uuid,
+        target: Uuid,
+    ) -> Result<(), String> {
+        let sql = format!("INSERT INTO {link_table} (event_id, {column}) VALUES (?1, ?2)");
+        self.sql(move |conn| conn.execute(&sql, params![event_id, target]).map(drop))
+            .await
+    }
+
+    async fn insert_event_row(
+        &self,
+        table: &str,
+        id: Uuid,
+        parent_id: Uuid,
+        schema: i32,
+        action: i32,
+        payload: &str,
+    ) -> Result<(), String> {
+        let sql = format!(
+            "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        );
+        let payload = payload.to_owned();
+        let now = spector::now_micros().timestamp_micros();
+        self.sql(move |conn| {
+            conn.execute(&sql, params![id, parent_id, payload, schema, action, now])
+                .map(drop)
+        })
+        .await
+    }
+}

@@ -1,0 +1,83 @@
+//! Links: both ends in one record, enforced by the database and the library.
+
+use spector::{attrs, Error};
+use spector_examples::basic_chat::{BasicChat, BasicChatEvents};
+use uuid::Uuid;
+
+use crate::db::TestDb;
+use crate::records::{Note, TestEvents};
+
+/// A link row between two records' events is refused by the database's
+/// trigger; one inside a record is accepted.
+pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<BasicChatEvents>().await.unwrap();
+    let content = attrs! { "user_id": Uuid::now_v7(), "content": "Hi" };
+    let one: BasicChat = store.insert(content.clone()).await.unwrap();
+    let one = store.update(&one, content.clone()).await.unwrap();
+    let two: BasicChat = store.insert(content).await.unwrap();
+
+    let across = db
+        .insert_link_row("basic_chat_edits", "previous_id", two.id, one.id)
+        .await;
+    assert!(across.is_err(), "a link across records was accepted");
+    assert_eq!(db.count_rows("basic_chat_edits").await, 0);
+
+    let within = db
+        .insert_link_row("basic_chat_edits", "previous_id", one.messages[0].id, one.id)
+        .await;
+    assert_eq!(within, Ok(()));
+    assert_eq!(db.count_rows("basic_chat_edits").await, 1);
+}
+
+/// A `prepare_event` that links into another record fails the whole
+/// operation: no event, no link.
+pub async fn link_across_records_rolls_back_the_operation<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "text": "mine" }).await.unwrap();
+    let other: Note = store.insert(attrs! { "text": "theirs" }).await.unwrap();
+
+    let error = store
+        .update(&note, attrs! { "mention": other.id })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::LinkAcrossRecords { link, target, .. } if link == "mentions" && *target == other.id),
+        "{error}"
+    );
+    assert_eq!(db.count_rows("test_events").await, 2);
+    assert_eq!(db.count_rows("test_mentions").await, 0);
+
+    let linked = store
+        .update(&note, attrs! { "mention": note.id })
+        .await
+        .unwrap();
+    let events = store.all_events::<Note>(linked.id).await.unwrap();
+    assert_eq!(events[1].linked("mentions").collect::<Vec<_>>(), [note.id]);
+    let mentioning = store.linking_to::<Note>("mentions", note.id).await.unwrap();
+    assert_eq!(mentioning, events[1..]);
+}
+
+/// A link the type does not declare is refused before anything is written.
+pub async fn undeclared_link_is_rejected_and_writes_nothing<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let error = store
+        .insert::<Note>(attrs! { "undeclared_link": "friends" })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownLink { schema: "Note", link } if link == "friends"),
+        "{error}"
+    );
+    assert_eq!(db.count_rows("test_events").await, 0);
+    let error = store
+        .linking_to::<Note>("friends", Uuid::now_v7())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::UnknownLink { .. }), "{error}");
+}

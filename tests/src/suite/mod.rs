@@ -1,0 +1,7 @@
+//! The behaviour tests, each generic over the backend's [`TestDb`](crate::TestDb).
+
+pub mod basic_chat;
+pub mod concurrency;
+pub mod links;
+pub mod migrations;
+pub mod writes;

@@ -1,0 +1,206 @@
+//! Writes: errors, reserved attrs, deletes, replay fidelity, rollbacks.
+
+use spector::{action, attrs, reserved, Attrs, Error};
+use spector_examples::basic_chat::{BasicChat, BasicChatEvents};
+use uuid::Uuid;
+
+use crate::db::TestDb;
+use crate::records::{Counter, CounterAction, Note, TestEvents};
+
+/// Executing on an id that has no events is a not-found error.
+pub async fn execute_on_unknown_record_is_not_found<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<BasicChatEvents>().await.unwrap();
+    let ghost = BasicChat {
+        id: Uuid::now_v7(),
+        ..BasicChat::default()
+    };
+    let error = store
+        .update(&ghost, attrs! { "user_id": Uuid::now_v7(), "content": "Hi" })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NotFound { schema: "BasicChat", id } if id == ghost.id),
+        "{error}"
+    );
+    assert!(matches!(store.delete(&ghost).await, Err(Error::NotFound { .. })));
+    assert_eq!(store.get::<BasicChat>(ghost.id).await.unwrap(), None);
+    assert_eq!(db.count_rows("basic_chat_events").await, 0);
+}
+
+/// An action the type does not declare is refused before anything is written.
+pub async fn undeclared_action_is_rejected_and_writes_nothing<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<BasicChatEvents>().await.unwrap();
+    let chat: BasicChat = store
+        .insert(attrs! { "user_id": Uuid::now_v7(), "content": "Hi" })
+        .await
+        .unwrap();
+    let error = store
+        .execute(&chat, "archive", attrs! { "content": "x" })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownAction { schema: "BasicChat", action } if action == "archive"),
+        "{error}"
+    );
+    let error = store
+        .insert_as::<BasicChat>("delete", attrs! { "content": "x" })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::UnknownAction { .. }), "{error}");
+    assert_eq!(db.count_rows("basic_chat_events").await, 1);
+}
+
+/// Every event stores `__version__`, `__event_id__`, `inserted_at` /
+/// `updated_at`, its record id and its action code.
+pub async fn events_carry_reserved_attrs_and_record_id<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    let counter = store
+        .execute(&counter, CounterAction::Increment, Attrs::new())
+        .await
+        .unwrap();
+    let supplied = "2020-01-02T03:04:05.000006Z";
+    let note: Note = store
+        .insert(attrs! { "inserted_at": supplied, "text": "kept" })
+        .await
+        .unwrap();
+
+    let events = store.all_events::<Counter>(counter.id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    let (insert, increment) = (&events[0], &events[1]);
+    assert_eq!(insert.id, counter.id);
+    assert!(events.iter().all(|e| e.parent_id == counter.id));
+    assert_eq!(insert.action, action::INSERT);
+    assert_eq!(increment.action, action::custom_action_code("increment"));
+    for event in &events {
+        assert_eq!(event.payload.event_id().unwrap(), event.id);
+        assert_eq!(event.payload.version().unwrap(), 0);
+        assert_eq!(event.payload.updated_at().unwrap(), Some(event.inserted_at));
+    }
+    assert_eq!(insert.payload.inserted_at().unwrap(), Some(insert.inserted_at));
+    assert!(!increment.payload.contains(reserved::INSERTED_AT));
+    assert!(insert.inserted_at < increment.inserted_at);
+    assert!(insert.id < increment.id, "UUIDv7 ids are time-ordered");
+
+    assert_eq!(note.body.fetch::<String>(reserved::INSERTED_AT).unwrap(), supplied);
+    assert_eq!(note.body.fetch::<String>("text").unwrap(), "kept");
+}
+
+/// After a delete, `get` gives `None` and the record cannot be changed.
+pub async fn deleted_record_is_gone_and_cannot_be_changed<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    let other: Counter = store.insert(Attrs::new()).await.unwrap();
+    store.delete(&counter).await.unwrap();
+
+    assert_eq!(store.get::<Counter>(counter.id).await.unwrap(), None);
+    assert_eq!(store.get::<Counter>(other.id).await.unwrap(), Some(other));
+    let events = store.all_events::<Counter>(counter.id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].action, action::DELETE);
+    assert!(events[1].payload.as_map().is_empty(), "a delete has an empty payload");
+    let error = store
+        .execute(&counter, CounterAction::Increment, Attrs::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Deleted { id, .. } if id == counter.id), "{error}");
+    assert!(matches!(store.delete(&counter).await, Err(Error::Deleted { .. })));
+}
+
+/// Live state equals replayed state for payloads that test JSON fidelity.
+pub async fn replay_equals_live_state_for_awkward_payloads<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let payloads = [
+        attrs! { "pi": 3.141592653589793, "tenth": 0.1, "tiny": 1e-7, "huge": 1e300 },
+        attrs! { "integral_float": 5.0, "big_float": 1e19, "negative_zero": -0.0 },
+        attrs! { "max": u64::MAX, "min": i64::MIN, "third": 1.0 / 3.0 },
+        attrs! { "text": "héllo \"quoted\" \\ \n tab\t emoji 🎉", "empty": "" },
+        attrs! { "nested": { "list": [1, "two", null, { "deep": [true, false] }] } },
+        attrs! { "null": null, "unicode_key_é": "value" },
+    ];
+    let mut note: Note = store.insert(payloads[0].clone()).await.unwrap();
+    assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note.clone()));
+    for payload in &payloads[1..] {
+        note = store.update(&note, payload.clone()).await.unwrap();
+        assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note.clone()));
+    }
+    assert_eq!(note.body.get::<f64>("third").unwrap(), Some(1.0 / 3.0));
+}
+
+/// A record id of one type is not a record of another type in the same log.
+pub async fn record_of_another_schema_is_not_found<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    assert_eq!(store.get::<Note>(counter.id).await.unwrap(), None);
+    assert!(store.all_events::<Note>(counter.id).await.unwrap().is_empty());
+    let pretender = Note {
+        id: counter.id,
+        ..Note::default()
+    };
+    let error = store.update(&pretender, Attrs::new()).await.unwrap_err();
+    assert!(matches!(error, Error::NotFound { schema: "Note", .. }), "{error}");
+    assert_eq!(db.count_rows("test_events").await, 1);
+}
+
+/// An error from `prepare_event` leaves nothing of the operation behind.
+pub async fn prepare_event_error_rolls_back_everything<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let error = store
+        .insert::<Note>(attrs! { "reject": true })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.as_invalid().expect("a validation error").messages("reject"),
+        ["refused by prepare_event"]
+    );
+    assert_eq!(db.count_rows("test_events").await, 0);
+
+    let note: Note = store.insert(attrs! { "text": "first" }).await.unwrap();
+    let target: Note = store.insert(attrs! { "text": "other" }).await.unwrap();
+    let error = store
+        .update(&note, attrs! { "reject": true, "mention": target.id })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Invalid(_)), "{error}");
+    assert_eq!(db.count_rows("test_events").await, 2);
+    assert_eq!(db.count_rows("test_mentions").await, 0);
+    assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note));
+}
+
+/// A stored event whose action code the type does not know fails replay
+/// with an error that names the event.
+pub async fn stored_event_with_unknown_action_fails_replay_naming_it<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    let bad = Uuid::now_v7();
+    db.insert_event_row("test_events", bad, counter.id, 0, 999, "{}")
+        .await
+        .unwrap();
+    let error = store.get::<Counter>(counter.id).await.unwrap_err();
+    assert!(
+        matches!(error, Error::UnknownActionCode { event_id, code: 999, .. } if event_id == bad),
+        "{error}"
+    );
+    let error = store
+        .execute(&counter, CounterAction::Increment, Attrs::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::UnknownActionCode { .. }), "{error}");
+    assert_eq!(db.count_rows("test_events").await, 2);
+}
