@@ -13,6 +13,10 @@ use crate::log::{EventLog, LinkDecl};
 /// the glue between the struct and its event log.
 ///
 /// Implement [`Changeset`] by hand to say how attrs change the record.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a record type",
+    label = "add `#[derive(Evented)]` to `{Self}`"
+)]
 pub trait Evented: Sized + Send + Sync + 'static {
     /// The record type's actions (`Insert`, `Update`, `Savepoint`, custom ones).
     type Action: RecordAction;

@@ -1,0 +1,104 @@
+//! The input of `#[derive(Evented)]` turned into the macro's own model.
+
+use quote::format_ident;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
+
+use crate::attr::{self, Attrs};
+use crate::ctxt::Ctxt;
+use crate::symbol::EVENTED;
+
+/// A record type: a struct with named fields and its `#[evented(...)]` options.
+pub struct Record<'a> {
+    /// The struct's name.
+    pub ident: &'a Ident,
+    /// The struct's visibility, given to the generated action enum too.
+    pub vis: &'a Visibility,
+    /// The struct's generics (a record type may have none; see `valid.rs`).
+    pub generics: &'a Generics,
+    /// The named fields.
+    pub fields: Vec<Field<'a>>,
+    /// What the `#[evented(...)]` attributes say.
+    pub attrs: Attrs,
+}
+
+/// One named field of a record type.
+pub struct Field<'a> {
+    /// The field's name.
+    pub ident: &'a Ident,
+    /// The field's type.
+    pub ty: &'a Type,
+}
+
+impl<'a> Record<'a> {
+    /// The model of `input`, or `None` when it is not a struct with named
+    /// fields. Problems are reported to `cx`.
+    pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        let attrs = attr::parse(cx, &input.attrs);
+        let fields = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => named
+                    .named
+                    .iter()
+                    .filter_map(|field| {
+                        reject_field_attrs(cx, &field.attrs);
+                        Some(Field {
+                            ident: field.ident.as_ref()?,
+                            ty: &field.ty,
+                        })
+                    })
+                    .collect(),
+                Fields::Unnamed(unnamed) => {
+                    cx.error_spanned_by(unnamed, NAMED_FIELDS);
+                    return None;
+                }
+                Fields::Unit => {
+                    cx.error_spanned_by(&input.ident, NAMED_FIELDS);
+                    return None;
+                }
+            },
+            Data::Enum(data) => {
+                cx.error_spanned_by(data.enum_token, ONLY_STRUCTS);
+                return None;
+            }
+            Data::Union(data) => {
+                cx.error_spanned_by(data.union_token, ONLY_STRUCTS);
+                return None;
+            }
+        };
+        Some(Self {
+            ident: &input.ident,
+            vis: &input.vis,
+            generics: &input.generics,
+            fields,
+            attrs,
+        })
+    }
+
+    /// The field called `name`, if any.
+    pub fn field(&self, name: &str) -> Option<&Field<'a>> {
+        self.fields.iter().find(|field| *field.ident == name)
+    }
+
+    /// The generated action enum's name: `BasicChat` → `BasicChatAction`.
+    pub fn action_ident(&self) -> Ident {
+        format_ident!("{}Action", self.ident)
+    }
+}
+
+/// The message for a tuple or unit struct.
+const NAMED_FIELDS: &str =
+    "`#[derive(Evented)]` needs a struct with named fields, like `struct Chat { id: Uuid, .. }`";
+
+/// The message for an enum or a union.
+const ONLY_STRUCTS: &str =
+    "`#[derive(Evented)]` only supports structs: a record type is a struct with an `id: Uuid` field";
+
+/// `#[evented]` is a container attribute: reports any on a field.
+fn reject_field_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) {
+    for attr in attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident(EVENTED.as_str()))
+    {
+        cx.error_spanned_by(attr, "`#[evented(...)]` goes on the struct, not on a field");
+    }
+}

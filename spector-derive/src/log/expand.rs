@@ -1,0 +1,50 @@
+//! Code generation for `event_log!`: the log type, its `EventLog` impl and
+//! one `LogMember` impl per record type.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::valid::ValidLog;
+
+/// The log type and its impls.
+pub fn event_log(log: &ValidLog) -> TokenStream {
+    let attrs = log.attrs;
+    let vis = log.vis;
+    let ident = log.ident;
+    let table = &log.table;
+    let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let doc = (!has_docs).then(|| {
+        let doc = format!(" The event log `{table}`.");
+        quote!(#[doc = #doc])
+    });
+    let entries = log.schemas.iter().map(|(path, index)| {
+        let index = Literal::i32_unsuffixed(*index);
+        quote_spanned! {path.span()=> ::spector::SchemaSpec::of::<#path>(#index) }
+    });
+    let members = log.schemas.iter().map(|(path, index)| {
+        let index = Literal::i32_unsuffixed(*index);
+        quote! {
+            #[automatically_derived]
+            impl ::spector::LogMember<#ident> for #path {
+                const SCHEMA_INDEX: i32 = #index;
+            }
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #doc
+        #[derive(Debug, Clone, Copy, Default)]
+        #vis struct #ident;
+
+        #[automatically_derived]
+        impl ::spector::EventLog for #ident {
+            fn spec() -> ::spector::Result<&'static ::spector::LogSpec> {
+                static SPEC: ::spector::LogCell = ::spector::LogCell::new();
+                SPEC.get_or_init(#table, || ::std::vec![#(#entries),*])
+            }
+        }
+
+        #(#members)*
+    }
+}

@@ -1,0 +1,88 @@
+//! Every keyword the macros accept, in one place.
+
+use std::fmt::{self, Display};
+
+use syn::Ident;
+
+/// A keyword of `#[evented(...)]` or `event_log!`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Symbol(&'static str);
+
+/// The derive's attribute: `#[evented(...)]`.
+pub const EVENTED: Symbol = Symbol("evented");
+/// `log = ChatEvents`: the event log a record type writes to.
+pub const LOG: Symbol = Symbol("log");
+/// `actions(edit, archive = 17)`: the custom actions of a record type.
+pub const ACTIONS: Symbol = Symbol("actions");
+/// `links(edits = "previous_id")`: the links a record type's events carry.
+pub const LINKS: Symbol = Symbol("links");
+/// `version = 1`: the version stored in every new event.
+pub const VERSION: Symbol = Symbol("version");
+/// `column = "parent_id"` inside a link: the column pointing to the linked event.
+pub const COLUMN: Symbol = Symbol("column");
+/// `table = "chat_parents"` inside a link, and `table: "chat_events"` in
+/// `event_log!`: a table name.
+pub const TABLE: Symbol = Symbol("table");
+/// `schemas: [Chat, Comment = 10]` in `event_log!`: the record types of a log.
+pub const SCHEMAS: Symbol = Symbol("schemas");
+/// The field every record type needs: `id: Uuid`.
+pub const ID: Symbol = Symbol("id");
+/// The last path segment the `id` field's type must have.
+pub const UUID: Symbol = Symbol("Uuid");
+/// The column every link table already has, so no link may use it.
+pub const EVENT_ID: Symbol = Symbol("event_id");
+
+/// The options of `#[evented(...)]`, in the order error messages list them.
+pub const EVENTED_OPTIONS: &[Symbol] = &[LOG, ACTIONS, LINKS, VERSION];
+/// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
+pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE];
+/// The keys of an `event_log!` body.
+pub const EVENT_LOG_KEYS: &[Symbol] = &[TABLE, SCHEMAS];
+
+impl Symbol {
+    /// The keyword as written.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The end of an "unknown option" message: "expected `a` or `b`", or
+/// "expected one of `a`, `b`, `c`".
+pub fn expected(symbols: &[Symbol]) -> String {
+    let quoted: Vec<String> = symbols.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.as_slice() {
+        [only] => format!("expected {only}"),
+        [first, second] => format!("expected {first} or {second}"),
+        _ => format!("expected one of {}", quoted.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_lists_two_keywords_with_or() {
+        assert_eq!(expected(LINK_OPTIONS), "expected `column` or `table`");
+    }
+
+    #[test]
+    fn expected_lists_many_keywords_as_one_of() {
+        assert_eq!(
+            expected(EVENTED_OPTIONS),
+            "expected one of `log`, `actions`, `links`, `version`"
+        );
+    }
+}

@@ -1,0 +1,6 @@
+spector::event_log!(pub ChatEvents {
+    schemas: [],
+    shards: 4,
+});
+
+fn main() {}

@@ -1,0 +1,10 @@
+use spector::Evented;
+
+#[derive(Evented)]
+#[evented(log = ChatEvents)]
+enum Chat {
+    Open,
+    Closed,
+}
+
+fn main() {}

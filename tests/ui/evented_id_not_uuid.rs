@@ -1,0 +1,9 @@
+use spector::Evented;
+
+#[derive(Default, Evented)]
+#[evented(log = ChatEvents)]
+struct Chat {
+    id: u64,
+}
+
+fn main() {}
