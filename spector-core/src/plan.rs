@@ -99,7 +99,8 @@ impl<R: Changeset> Change<R> {
 }
 
 impl<R: Changeset> WritePlan for Change<R> {
-    type Output = Option<R>;
+    /// The new state; for a delete, the state that was deleted.
+    type Output = R;
 
     fn record(&self) -> Option<RecordRef> {
         self.record.map(|parent_id| RecordRef {
@@ -108,7 +109,7 @@ impl<R: Changeset> WritePlan for Change<R> {
         })
     }
 
-    fn plan(self, history: Vec<Event>) -> Result<(NewEvent, Option<R>)> {
+    fn plan(self, history: Vec<Event>) -> Result<(NewEvent, R)> {
         let id = Uuid::now_v7();
         let state = self.current_state(id, &history)?;
         let action = match self.step {
@@ -126,8 +127,8 @@ impl<R: Changeset> WritePlan for Change<R> {
         };
         event.payload = self.payload(id, &event);
         let new_state = match action {
-            Some(action) => Some(state.changeset(action, &event.payload)?),
-            None => None,
+            Some(action) => state.changeset(action, &event.payload)?,
+            None => state,
         };
         let attrs = event.payload.clone();
         R::prepare_event(&mut event, &history, &attrs)?;

@@ -72,11 +72,7 @@ impl<B: Storage> Store<B> {
         attrs: Attrs,
     ) -> Result<R> {
         let action = action.into_action(R::NAME)?;
-        let state = self.write(Change::<R>::insert(action, attrs)).await?;
-        state.ok_or(Error::Deleted {
-            schema: R::NAME,
-            id: Uuid::nil(),
-        })
+        self.write(Change::<R>::insert(action, attrs)).await
     }
 
     /// Applies `attrs` to the record with the `update` action.
@@ -95,13 +91,9 @@ impl<B: Storage> Store<B> {
         action: impl IntoAction<R::Action>,
         attrs: Attrs,
     ) -> Result<R> {
-        let id = record.id();
         let action = action.into_action(R::NAME)?;
-        let state = self.write(Change::<R>::execute(id, action, attrs)).await?;
-        state.ok_or(Error::Deleted {
-            schema: R::NAME,
-            id,
-        })
+        self.write(Change::<R>::execute(record.id(), action, attrs))
+            .await
     }
 
     /// Appends a delete event; [`get`](Store::get) returns `None` afterwards.
@@ -181,7 +173,7 @@ impl<B: Storage> Store<B> {
             .await
     }
 
-    async fn write<R: Changeset>(&self, change: Change<R>) -> Result<Option<R>> {
+    async fn write<R: Changeset>(&self, change: Change<R>) -> Result<R> {
         self.backend.write(R::Log::spec()?, change).await
     }
 }

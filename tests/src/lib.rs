@@ -33,6 +33,7 @@ macro_rules! conformance_suite {
             writes::record_of_another_schema_is_not_found,
             writes::prepare_event_error_rolls_back_everything,
             writes::stored_event_with_unknown_action_fails_replay_naming_it,
+            writes::previous_events_stop_at_the_given_event,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::undeclared_link_is_rejected_and_writes_nothing,

@@ -207,3 +207,25 @@ pub async fn stored_event_with_unknown_action_fails_replay_naming_it<D: TestDb>(
     assert!(matches!(error, Error::UnknownActionCode { .. }), "{error}");
     assert_eq!(db.count_rows("test_events").await, 2);
 }
+
+/// `previous_events` is the record's history up to and including an event;
+/// `event` finds one event of the type, and none of another type.
+pub async fn previous_events_stop_at_the_given_event<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    for _ in 0..3 {
+        store
+            .execute(&counter, CounterAction::Increment, Attrs::new())
+            .await
+            .unwrap();
+    }
+    let events = store.all_events::<Counter>(counter.id).await.unwrap();
+    let previous = store.previous_events::<Counter>(&events[1]).await.unwrap();
+    assert_eq!(previous, events[..2]);
+
+    let second = store.event::<Counter>(events[1].id).await.unwrap();
+    assert_eq!(second.as_ref(), Some(&events[1]));
+    assert_eq!(store.event::<Note>(events[1].id).await.unwrap(), None);
+}
