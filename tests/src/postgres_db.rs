@@ -150,9 +150,11 @@ impl Drop for PostgresDb {
                 .build()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&pg_url()).await?;
-                sqlx::query(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                    .execute(&mut admin)
-                    .await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&mut admin)
+                .await?;
                 Ok::<_, sqlx::Error>(())
             })?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())

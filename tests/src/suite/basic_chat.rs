@@ -48,11 +48,17 @@ pub async fn guide_runs_as_written<D: TestDb>() {
     assert_eq!(chat.messages.len(), 1);
     assert_eq!(chat.messages[0].user_id, user_id);
     assert_eq!(chat.messages[0].content, "Hello everyone!");
-    assert_eq!(chat.messages[0].id, chat.id, "the first message is the first event");
+    assert_eq!(
+        chat.messages[0].id, chat.id,
+        "the first message is the first event"
+    );
 
     let other_user_id = Uuid::now_v7();
     let chat = store
-        .update(&chat, attrs! { "user_id": other_user_id, "content": "Hi there!" })
+        .update(
+            &chat,
+            attrs! { "user_id": other_user_id, "content": "Hi there!" },
+        )
         .await
         .unwrap();
     assert_eq!(contents(&chat), ["Hi there!", "Hello everyone!"]);
@@ -69,7 +75,10 @@ pub async fn guide_runs_as_written<D: TestDb>() {
         .unwrap();
     assert_eq!(contents(&chat), ["Hi there!", "Hello everyone! (edited)"]);
     assert_eq!(chat.messages[1].user_id, user_id, "edits keep the author");
-    assert_eq!(chat.messages[1].id, first_message_id, "edits keep the message id");
+    assert_eq!(
+        chat.messages[1].id, first_message_id,
+        "edits keep the message id"
+    );
 
     let events = store.all_events::<BasicChat>(chat.id).await.unwrap();
     assert_eq!(events.len(), 3, "the original stays in the log");
@@ -88,15 +97,25 @@ pub async fn state_returned_by_each_write_equals_get<D: TestDb>() {
         .insert(attrs! { "user_id": user_id, "content": "Hello everyone!" })
         .await
         .unwrap();
-    assert_eq!(store.get::<BasicChat>(chat.id).await.unwrap(), Some(chat.clone()));
+    assert_eq!(
+        store.get::<BasicChat>(chat.id).await.unwrap(),
+        Some(chat.clone())
+    );
     let chat = store
         .update(&chat, attrs! { "user_id": user_id, "content": "Hi there!" })
         .await
         .unwrap();
-    assert_eq!(store.get::<BasicChat>(chat.id).await.unwrap(), Some(chat.clone()));
+    assert_eq!(
+        store.get::<BasicChat>(chat.id).await.unwrap(),
+        Some(chat.clone())
+    );
     let first = chat.messages[1].id;
     let chat = store
-        .execute(&chat, "edit", attrs! { "edits": first, "content": "Hello! (edited)" })
+        .execute(
+            &chat,
+            "edit",
+            attrs! { "edits": first, "content": "Hello! (edited)" },
+        )
         .await
         .unwrap();
     assert_eq!(store.get::<BasicChat>(chat.id).await.unwrap(), Some(chat));
@@ -109,11 +128,19 @@ pub async fn list_messages_shows_latest_version_of_each_message<D: TestDb>() {
     let (chat, alice, _) = chat_with_two_messages(&db).await;
     let first = chat.messages[1].id;
     let chat = store
-        .execute(&chat, BasicChatAction::Edit, attrs! { "edits": first, "content": "Hello! (1)" })
+        .execute(
+            &chat,
+            BasicChatAction::Edit,
+            attrs! { "edits": first, "content": "Hello! (1)" },
+        )
         .await
         .unwrap();
     let chat = store
-        .execute(&chat, BasicChatAction::Edit, attrs! { "edits": first, "content": "Hello! (2)" })
+        .execute(
+            &chat,
+            BasicChatAction::Edit,
+            attrs! { "edits": first, "content": "Hello! (2)" },
+        )
         .await
         .unwrap();
     store
@@ -133,11 +160,19 @@ pub async fn edit_history_lists_every_version_oldest_first<D: TestDb>() {
     let first = chat.messages[1].id;
     let second = chat.messages[0].id;
     let chat = store
-        .execute(&chat, BasicChatAction::Edit, attrs! { "edits": first, "content": "Hello! (1)" })
+        .execute(
+            &chat,
+            BasicChatAction::Edit,
+            attrs! { "edits": first, "content": "Hello! (1)" },
+        )
         .await
         .unwrap();
     store
-        .execute(&chat, BasicChatAction::Edit, attrs! { "edits": first, "content": "Hello! (2)" })
+        .execute(
+            &chat,
+            BasicChatAction::Edit,
+            attrs! { "edits": first, "content": "Hello! (2)" },
+        )
         .await
         .unwrap();
 
@@ -146,10 +181,15 @@ pub async fn edit_history_lists_every_version_oldest_first<D: TestDb>() {
         event_contents(&history),
         ["Hello everyone!", "Hello! (1)", "Hello! (2)"]
     );
-    assert!(history.windows(2).all(|w| w[0].inserted_at < w[1].inserted_at));
+    assert!(history
+        .windows(2)
+        .all(|w| w[0].inserted_at < w[1].inserted_at));
     let unedited = get_edit_history(store, second).await.unwrap();
     assert_eq!(event_contents(&unedited), ["Hi there!"]);
-    assert!(get_edit_history(store, Uuid::now_v7()).await.unwrap().is_empty());
+    assert!(get_edit_history(store, Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// A message without content is refused, and nothing reaches the log.
@@ -188,7 +228,10 @@ pub async fn editing_unknown_message_is_refused_and_writes_nothing<D: TestDb>() 
         .await
         .unwrap_err();
     assert_eq!(
-        error.as_invalid().expect("a validation error").messages("edits"),
+        error
+            .as_invalid()
+            .expect("a validation error")
+            .messages("edits"),
         ["no such message"]
     );
     assert_eq!(db.count_rows("basic_chat_events").await, 2);

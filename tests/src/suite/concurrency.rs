@@ -55,7 +55,10 @@ pub async fn increments_on_one_record_serialize<D: TestDb>() {
     let succeeded: u32 = results.iter().map(|(ok, _)| ok).sum();
     let refused: u32 = results.iter().map(|(_, refused)| refused).sum();
     assert_eq!(succeeded, COUNTER_LIMIT);
-    assert_eq!(refused, (TASKS * INCREMENTS_PER_TASK) as u32 - COUNTER_LIMIT);
+    assert_eq!(
+        refused,
+        (TASKS * INCREMENTS_PER_TASK) as u32 - COUNTER_LIMIT
+    );
 
     let events = db.store().all_events::<Counter>(counter.id).await.unwrap();
     assert_eq!(events.len(), 1 + COUNTER_LIMIT as usize);

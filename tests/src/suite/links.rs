@@ -25,7 +25,12 @@ pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
     assert_eq!(db.count_rows("basic_chat_edits").await, 0);
 
     let within = db
-        .insert_link_row("basic_chat_edits", "previous_id", one.messages[0].id, one.id)
+        .insert_link_row(
+            "basic_chat_edits",
+            "previous_id",
+            one.messages[0].id,
+            one.id,
+        )
         .await;
     assert_eq!(within, Ok(()));
     assert_eq!(db.count_rows("basic_chat_edits").await, 1);

@@ -17,14 +17,20 @@ pub async fn execute_on_unknown_record_is_not_found<D: TestDb>() {
         ..BasicChat::default()
     };
     let error = store
-        .update(&ghost, attrs! { "user_id": Uuid::now_v7(), "content": "Hi" })
+        .update(
+            &ghost,
+            attrs! { "user_id": Uuid::now_v7(), "content": "Hi" },
+        )
         .await
         .unwrap_err();
     assert!(
         matches!(error, Error::NotFound { schema: "BasicChat", id } if id == ghost.id),
         "{error}"
     );
-    assert!(matches!(store.delete(&ghost).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        store.delete(&ghost).await,
+        Err(Error::NotFound { .. })
+    ));
     assert_eq!(store.get::<BasicChat>(ghost.id).await.unwrap(), None);
     assert_eq!(db.count_rows("basic_chat_events").await, 0);
 }
@@ -83,12 +89,18 @@ pub async fn events_carry_reserved_attrs_and_record_id<D: TestDb>() {
         assert_eq!(event.payload.version().unwrap(), 0);
         assert_eq!(event.payload.updated_at().unwrap(), Some(event.inserted_at));
     }
-    assert_eq!(insert.payload.inserted_at().unwrap(), Some(insert.inserted_at));
+    assert_eq!(
+        insert.payload.inserted_at().unwrap(),
+        Some(insert.inserted_at)
+    );
     assert!(!increment.payload.contains(reserved::INSERTED_AT));
     assert!(insert.inserted_at < increment.inserted_at);
     assert!(insert.id < increment.id, "UUIDv7 ids are time-ordered");
 
-    assert_eq!(note.body.fetch::<String>(reserved::INSERTED_AT).unwrap(), supplied);
+    assert_eq!(
+        note.body.fetch::<String>(reserved::INSERTED_AT).unwrap(),
+        supplied
+    );
     assert_eq!(note.body.fetch::<String>("text").unwrap(), "kept");
 }
 
@@ -106,13 +118,22 @@ pub async fn deleted_record_is_gone_and_cannot_be_changed<D: TestDb>() {
     let events = store.all_events::<Counter>(counter.id).await.unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].action, action::DELETE);
-    assert!(events[1].payload.as_map().is_empty(), "a delete has an empty payload");
+    assert!(
+        events[1].payload.as_map().is_empty(),
+        "a delete has an empty payload"
+    );
     let error = store
         .execute(&counter, CounterAction::Increment, Attrs::new())
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Deleted { id, .. } if id == counter.id), "{error}");
-    assert!(matches!(store.delete(&counter).await, Err(Error::Deleted { .. })));
+    assert!(
+        matches!(error, Error::Deleted { id, .. } if id == counter.id),
+        "{error}"
+    );
+    assert!(matches!(
+        store.delete(&counter).await,
+        Err(Error::Deleted { .. })
+    ));
 }
 
 /// Live state equals replayed state for payloads that test JSON fidelity.
@@ -121,7 +142,7 @@ pub async fn replay_equals_live_state_for_awkward_payloads<D: TestDb>() {
     let store = db.store();
     store.migrate::<TestEvents>().await.unwrap();
     let payloads = [
-        attrs! { "pi": 3.141592653589793, "tenth": 0.1, "tiny": 1e-7, "huge": 1e300 },
+        attrs! { "pi": std::f64::consts::PI, "tenth": 0.1, "tiny": 1e-7, "huge": 1e300 },
         attrs! { "integral_float": 5.0, "big_float": 1e19, "negative_zero": -0.0 },
         attrs! { "max": u64::MAX, "min": i64::MIN, "third": 1.0 / 3.0 },
         attrs! { "text": "héllo \"quoted\" \\ \n tab\t emoji 🎉", "empty": "" },
@@ -129,10 +150,16 @@ pub async fn replay_equals_live_state_for_awkward_payloads<D: TestDb>() {
         attrs! { "null": null, "unicode_key_é": "value" },
     ];
     let mut note: Note = store.insert(payloads[0].clone()).await.unwrap();
-    assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note.clone()));
+    assert_eq!(
+        store.get::<Note>(note.id).await.unwrap(),
+        Some(note.clone())
+    );
     for payload in &payloads[1..] {
         note = store.update(&note, payload.clone()).await.unwrap();
-        assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note.clone()));
+        assert_eq!(
+            store.get::<Note>(note.id).await.unwrap(),
+            Some(note.clone())
+        );
         assert!(payload.as_map().keys().all(|key| note.body.contains(key)));
         if payload.contains("third") {
             assert_eq!(note.body.get::<f64>("third").unwrap(), Some(1.0 / 3.0));
@@ -147,13 +174,20 @@ pub async fn record_of_another_schema_is_not_found<D: TestDb>() {
     store.migrate::<TestEvents>().await.unwrap();
     let counter: Counter = store.insert(Attrs::new()).await.unwrap();
     assert_eq!(store.get::<Note>(counter.id).await.unwrap(), None);
-    assert!(store.all_events::<Note>(counter.id).await.unwrap().is_empty());
+    assert!(store
+        .all_events::<Note>(counter.id)
+        .await
+        .unwrap()
+        .is_empty());
     let pretender = Note {
         id: counter.id,
         ..Note::default()
     };
     let error = store.update(&pretender, Attrs::new()).await.unwrap_err();
-    assert!(matches!(error, Error::NotFound { schema: "Note", .. }), "{error}");
+    assert!(
+        matches!(error, Error::NotFound { schema: "Note", .. }),
+        "{error}"
+    );
     assert_eq!(db.count_rows("test_events").await, 1);
 }
 
@@ -167,7 +201,10 @@ pub async fn prepare_event_error_rolls_back_everything<D: TestDb>() {
         .await
         .unwrap_err();
     assert_eq!(
-        error.as_invalid().expect("a validation error").messages("reject"),
+        error
+            .as_invalid()
+            .expect("a validation error")
+            .messages("reject"),
         ["refused by prepare_event"]
     );
     assert_eq!(db.count_rows("test_events").await, 0);
