@@ -110,8 +110,15 @@ impl Storage for Sqlite {
         query: EventQuery,
         fold: F,
     ) -> Result<F::Output> {
-        self.with_connection(move |conn| query::fold_events(conn, log, &query, fold))
-            .await
+        self.with_connection(move |conn| {
+            // One read transaction: the links and the events come from the
+            // same snapshot, even with other processes writing to the file.
+            let tx = conn.transaction().map_err(storage)?;
+            let output = query::fold_events(&tx, log, &query, fold)?;
+            tx.commit().map_err(storage)?;
+            Ok(output)
+        })
+        .await
     }
 }
 
