@@ -39,6 +39,7 @@ pub mod migration;
 mod names;
 mod read;
 mod select;
+mod transaction;
 mod write;
 
 pub use backend::Postgres;

@@ -1,0 +1,93 @@
+//! Reading events: links first (one query per link table), then the event
+//! rows streamed into the fold one at a time.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use spector_core::{Attrs, Error, Event, EventFold, Link, LogSpec, Result};
+use sqlx::{AssertSqlSafe, PgConnection};
+use uuid::Uuid;
+
+use crate::error::query_error;
+use crate::select::Selection;
+
+/// One event row: id, parent_id, payload, schema, action, inserted_at.
+pub(crate) type EventRow = (Uuid, Uuid, serde_json::Value, i32, i32, DateTime<Utc>);
+
+/// Streams the events of `selection` into `fold`, in event order, each with
+/// its links when `with_links` is set.
+pub(crate) async fn fold_events<F: EventFold>(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    selection: &Selection,
+    with_links: bool,
+    mut fold: F,
+) -> Result<F::Output> {
+    let mut links = if with_links {
+        load_links(conn, log, selection).await?
+    } else {
+        HashMap::new()
+    };
+    let mut rows = sqlx::query_as::<_, EventRow>(AssertSqlSafe(selection.events_sql(log)))
+        .bind(selection.id)
+        .bind(selection.schema)
+        .fetch(&mut *conn);
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(query_error("read events", &log.table))?
+    {
+        let mut event = decode_event(row)?;
+        event.links = links.remove(&event.id).unwrap_or_default();
+        fold.push(event)?;
+    }
+    fold.finish()
+}
+
+/// The links of the selected events, by event id: link tables in the log's
+/// order (by link name), each event's targets in ascending order.
+async fn load_links(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    selection: &Selection,
+) -> Result<HashMap<Uuid, Vec<Link>>> {
+    let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
+    for spec in &log.links {
+        let sql = selection.links_sql(log, &spec.table, &spec.column);
+        let mut rows = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql))
+            .bind(selection.id)
+            .bind(selection.schema)
+            .fetch(&mut *conn);
+        while let Some((event_id, target)) = rows
+            .try_next()
+            .await
+            .map_err(query_error("read links", &log.table))?
+        {
+            links.entry(event_id).or_default().push(Link {
+                name: spec.name.clone(),
+                target,
+            });
+        }
+    }
+    Ok(links)
+}
+
+/// An event from its row (without links); a payload that is not a JSON
+/// object is [`Error::Decode`] naming the event.
+fn decode_event(row: EventRow) -> Result<Event> {
+    let (id, parent_id, payload, schema, action, inserted_at) = row;
+    let payload = Attrs::from_value(payload).map_err(|invalid| Error::Decode {
+        event_id: id,
+        message: invalid.to_string(),
+    })?;
+    Ok(Event {
+        id,
+        parent_id,
+        schema,
+        action,
+        payload,
+        inserted_at,
+        links: Vec::new(),
+    })
+}

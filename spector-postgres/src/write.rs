@@ -1,0 +1,132 @@
+//! Writing: one operation in one transaction, serialized per record by an
+//! advisory lock.
+
+use spector_core::{CollectEvents, Error, EventFilter, Link, LogSpec, NewEvent, Result, WritePlan};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+
+use crate::error::query_error;
+use crate::lock;
+use crate::migration::LINK_ACROSS_RECORDS_SQLSTATE;
+use crate::read::fold_events;
+use crate::select::{schema_name, Selection};
+use crate::transaction;
+
+/// How every write transaction starts. READ COMMITTED gives each statement a
+/// fresh snapshot, so the history read after the lock is taken includes
+/// every write that held the lock before.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
+/// Runs `plan` in one transaction: takes the record's lock and loads its
+/// history (when it names a record), plans, inserts the event and its links,
+/// commits. Any error rolls the transaction back.
+pub(crate) async fn write<P: WritePlan>(
+    pool: &PgPool,
+    log: &'static LogSpec,
+    plan: P,
+) -> Result<P::Output> {
+    let table = log.table.as_str();
+    let mut tx = pool
+        .begin_with(BEGIN)
+        .await
+        .map_err(query_error("begin", table))?;
+    let work = plan_and_insert(&mut tx, log, plan).await;
+    transaction::finish(tx, work, query_error("commit", table)).await
+}
+
+/// The work of [`write`] inside its transaction.
+async fn plan_and_insert<P: WritePlan>(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    plan: P,
+) -> Result<P::Output> {
+    let history = match plan.record() {
+        Some(record) => {
+            sqlx::query(lock::LOCK_RECORD)
+                .bind(lock::record_key(&log.table, record.parent_id))
+                .execute(&mut *conn)
+                .await
+                .map_err(query_error("lock record", &log.table))?;
+            let filter = EventFilter::Record {
+                parent_id: record.parent_id,
+                schema: record.schema,
+            };
+            let selection = Selection::of(log, &filter)?;
+            fold_events(conn, log, &selection, true, CollectEvents::default()).await?
+        }
+        None => Vec::new(),
+    };
+    let (event, output) = plan.plan(history)?;
+    insert_event(conn, log, &event).await?;
+    Ok(output)
+}
+
+/// Inserts the event row, then one row per link.
+async fn insert_event(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    event: &NewEvent,
+) -> Result<()> {
+    let table = log.table.as_str();
+    let sql = format!(
+        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(event.id)
+        .bind(event.parent_id)
+        .bind(Json(&event.payload))
+        .bind(event.schema)
+        .bind(event.action)
+        .bind(event.inserted_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(query_error("insert event", table))?;
+    for link in &event.links {
+        insert_link(conn, log, event, link).await?;
+    }
+    Ok(())
+}
+
+/// Inserts one link row; the same-record trigger's refusal becomes
+/// [`Error::LinkAcrossRecords`].
+async fn insert_link(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    event: &NewEvent,
+    link: &Link,
+) -> Result<()> {
+    let spec = log.link(&link.name).ok_or_else(|| Error::UnknownLink {
+        schema: schema_name(log, event.schema),
+        link: link.name.clone(),
+    })?;
+    let sql = format!(
+        "INSERT INTO {} (event_id, {}) VALUES ($1, $2)",
+        spec.table, spec.column
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(event.id)
+        .bind(link.target)
+        .execute(&mut *conn)
+        .await
+        .map_err(|error| {
+            if is_link_across_records(&error) {
+                Error::LinkAcrossRecords {
+                    link: link.name.clone(),
+                    event_id: event.id,
+                    target: link.target,
+                }
+            } else {
+                query_error("insert link", log.table.as_str())(error)
+            }
+        })?;
+    Ok(())
+}
+
+/// True when `error` is the same-record trigger refusing a link.
+fn is_link_across_records(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .is_some_and(|code| code == LINK_ACROSS_RECORDS_SQLSTATE)
+}
