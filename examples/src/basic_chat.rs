@@ -68,10 +68,13 @@ impl Changeset for BasicChat {
         attrs: &Attrs,
     ) -> Result<(), Invalid> {
         if let Some(message_id) = attrs.get::<Uuid>("edits")? {
+            let is_version = |e: &&Event| {
+                e.id == message_id || e.payload.get::<Uuid>("edits") == Ok(Some(message_id))
+            };
             let replaced = previous_events
                 .iter()
                 .rev()
-                .find(|e| e.id == message_id || e.payload.get::<Uuid>("edits") == Ok(Some(message_id)))
+                .find(is_version)
                 .ok_or_else(|| Invalid::new("edits", "no such message"))?;
             event.link("edits", replaced.id);
         }
@@ -99,13 +102,15 @@ pub async fn get_edit_history<B: Storage>(
     store: &Store<B>,
     message_id: Uuid,
 ) -> spector::Result<Vec<Event>> {
-    let mut versions: Vec<Event> = store.event::<BasicChat>(message_id).await?.into_iter().collect();
-    while let Some(latest) = versions.last() {
-        let newer = store.linking_to::<BasicChat>("edits", latest.id).await?;
-        let Some(next) = newer.into_iter().next() else {
-            break;
-        };
-        versions.push(next);
+    let mut versions = Vec::new();
+    let mut next = store.event::<BasicChat>(message_id).await?;
+    while let Some(version) = next {
+        next = store
+            .linking_to::<BasicChat>("edits", version.id)
+            .await?
+            .into_iter()
+            .next();
+        versions.push(version);
     }
     Ok(versions)
 }

@@ -55,7 +55,10 @@ async fn main() -> spector::Result<()> {
 
 /// An event as one line: when, its id and the content it carries.
 fn describe(event: &Event) -> String {
-    let content: String = event.payload.get_or("content", String::new()).unwrap_or_default();
+    let content: String = event
+        .payload
+        .get_or("content", String::new())
+        .unwrap_or_default();
     format!(
         "{} {} {content}",
         event.inserted_at.format("%H:%M:%S%.6f"),
