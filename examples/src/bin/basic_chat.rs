@@ -48,7 +48,7 @@ async fn main() -> spector::Result<()> {
         .iter()
         .enumerate()
     {
-        println!("  {}. {}", n + 1, describe(&event));
+        println!("  {}. {}", n + 1, describe(event));
     }
     Ok(())
 }
