@@ -30,6 +30,10 @@ pub trait TestDb: Send + Sync + Sized + 'static {
     /// Whether a table called `table` exists.
     async fn table_exists(&self, table: &str) -> bool;
 
+    /// Every table, index, trigger and function in the test's database (or
+    /// schema), as `"<kind> <name>"`, sorted.
+    async fn schema_objects(&self) -> Vec<String>;
+
     /// Inserts a link row by hand, bypassing the library.
     async fn insert_link_row(
         &self,

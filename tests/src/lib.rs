@@ -34,10 +34,13 @@ macro_rules! conformance_suite {
             writes::prepare_event_error_rolls_back_everything,
             writes::stored_event_with_unknown_action_fails_replay_naming_it,
             writes::previous_events_stop_at_the_given_event,
+            writes::stored_payload_that_is_not_an_object_fails_naming_the_event,
+            writes::reading_before_migrating_is_a_storage_error,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::undeclared_link_is_rejected_and_writes_nothing,
             migrations::migrate_is_idempotent_and_down_drops_everything,
+            migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,
             concurrency::writers_on_different_records_all_succeed,
         );

@@ -103,6 +103,28 @@ impl TestDb for PostgresDb {
             == 1
     }
 
+    async fn schema_objects(&self) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'i' THEN 'index ' \
+                    ELSE 'relation ' END || c.relname \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 \
+             UNION ALL \
+             SELECT 'trigger ' || t.tgname FROM pg_trigger t \
+             JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND NOT t.tgisinternal \
+             UNION ALL \
+             SELECT 'function ' || p.proname FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 \
+             ORDER BY 1",
+        )
+        .bind(&self.schema)
+        .fetch_all(self.pool())
+        .await
+        .expect("read the catalog")
+    }
+
     async fn insert_link_row(
         &self,
         link_table: &str,

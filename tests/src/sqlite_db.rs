@@ -63,6 +63,17 @@ impl TestDb for SqliteDb {
             == 1
     }
 
+    async fn schema_objects(&self) -> Vec<String> {
+        self.sql(|conn| {
+            let mut statement =
+                conn.prepare("SELECT type || ' ' || name FROM sqlite_master ORDER BY 1")?;
+            let names = statement.query_map([], |row| row.get(0))?;
+            names.collect()
+        })
+        .await
+        .expect("read sqlite_master")
+    }
+
     async fn insert_link_row(
         &self,
         link_table: &str,

@@ -3,7 +3,11 @@
 use spector_core::{Connect, Error};
 use spector_postgres::Postgres;
 
-use crate::support::pg_url;
+/// The server of the tests: `SPECTOR_PG_URL`, or the local one.
+fn pg_url() -> String {
+    std::env::var("SPECTOR_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
 
 #[tokio::test]
 async fn connect_opens_a_pool_on_the_server() {

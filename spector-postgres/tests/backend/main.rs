@@ -1,9 +1,5 @@
-//! The PostgreSQL backend against a live server, one schema per test.
+//! The PostgreSQL backend's own concerns against a live server. Behaviour
+//! shared with the other backends is tested by the conformance suite in the
+//! workspace's `tests` crate.
 
 mod connect;
-mod links;
-mod lock;
-mod migrate;
-mod round_trip;
-mod support;
-mod tally;

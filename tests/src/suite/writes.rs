@@ -266,3 +266,27 @@ pub async fn previous_events_stop_at_the_given_event<D: TestDb>() {
     assert_eq!(second.as_ref(), Some(&events[1]));
     assert_eq!(store.event::<Note>(events[1].id).await.unwrap(), None);
 }
+
+/// A stored payload that is not a JSON object fails replay, naming the event.
+pub async fn stored_payload_that_is_not_an_object_fails_naming_the_event<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let id = Uuid::now_v7();
+    db.insert_event_row("test_events", id, id, 0, action::INSERT, "[1, 2]")
+        .await
+        .unwrap();
+    let error = store.get::<Counter>(id).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Decode { event_id, .. } if event_id == id),
+        "{error}"
+    );
+}
+
+/// Using a log before migrating it is a storage error that names its table.
+pub async fn reading_before_migrating_is_a_storage_error<D: TestDb>() {
+    let db = D::create().await;
+    let error = db.store().get::<Counter>(Uuid::now_v7()).await.unwrap_err();
+    assert!(matches!(error, Error::Storage(_)), "{error}");
+    assert!(error.to_string().contains("test_events"), "{error}");
+}
