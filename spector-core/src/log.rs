@@ -25,6 +25,18 @@ pub struct LinkDecl {
     pub table: Option<&'static str>,
 }
 
+impl LinkDecl {
+    /// A link `name` whose table has the default name and points to the
+    /// linked event through `column`.
+    pub const fn new(name: &'static str, column: &'static str) -> Self {
+        Self {
+            name,
+            column,
+            table: None,
+        }
+    }
+}
+
 /// One record type stored in a log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaSpec {
@@ -39,6 +51,17 @@ pub struct SchemaSpec {
 }
 
 impl SchemaSpec {
+    /// An entry written by hand: record type `name` at schema index `index`,
+    /// version 0, with `links`.
+    pub fn new(name: &'static str, index: i32, links: &'static [LinkDecl]) -> Self {
+        Self {
+            name,
+            index,
+            version: 0,
+            links,
+        }
+    }
+
     /// The entry of record type `R` at schema index `index`.
     pub fn of<R: Evented>(index: i32) -> Self {
         Self {
@@ -85,8 +108,8 @@ impl LogSpec {
     /// ```
     /// use spector_core::{LinkDecl, LogSpec, SchemaSpec};
     ///
-    /// const LINKS: &[LinkDecl] = &[LinkDecl { name: "edits", column: "previous_id", table: None }];
-    /// let chat = SchemaSpec { name: "BasicChat", index: 0, version: 0, links: LINKS };
+    /// const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+    /// let chat = SchemaSpec::new("BasicChat", 0, LINKS);
     /// let log = LogSpec::new("basic_chat_events", vec![chat]).unwrap();
     /// assert_eq!(log.link("edits").unwrap().table, "basic_chat_edits");
     /// assert!(LogSpec::new("bad name", vec![]).is_err());

@@ -237,83 +237,27 @@ fn log_spec_is_built_once_and_validated() {
     assert_eq!(spec.schema(0).map(|s| s.name), Some("Todo"));
     assert!(std::ptr::eq(spec, TodoEvents::spec().unwrap()));
 
-    let backwards = vec![
-        SchemaSpec {
-            name: "A",
-            index: 5,
-            version: 0,
-            links: &[],
-        },
-        SchemaSpec {
-            name: "B",
-            index: 5,
-            version: 0,
-            links: &[],
-        },
-    ];
+    let backwards = vec![SchemaSpec::new("A", 5, &[]), SchemaSpec::new("B", 5, &[])];
     assert!(matches!(
         LogSpec::new("t_events", backwards),
         Err(Error::InvalidLog { .. })
     ));
 
-    const BAD: &[LinkDecl] = &[LinkDecl {
-        name: "edits",
-        column: "x; DROP TABLE y",
-        table: None,
-    }];
-    let bad = vec![SchemaSpec {
-        name: "A",
-        index: 0,
-        version: 0,
-        links: BAD,
-    }];
+    const BAD: &[LinkDecl] = &[LinkDecl::new("edits", "x; DROP TABLE y")];
+    let bad = vec![SchemaSpec::new("A", 0, BAD)];
     assert!(matches!(
         LogSpec::new("t_events", bad),
         Err(Error::InvalidLog { .. })
     ));
 
-    const A: &[LinkDecl] = &[LinkDecl {
-        name: "edits",
-        column: "previous_id",
-        table: None,
-    }];
-    const B: &[LinkDecl] = &[LinkDecl {
-        name: "edits",
-        column: "other_id",
-        table: None,
-    }];
-    let clash = vec![
-        SchemaSpec {
-            name: "A",
-            index: 0,
-            version: 0,
-            links: A,
-        },
-        SchemaSpec {
-            name: "B",
-            index: 1,
-            version: 0,
-            links: B,
-        },
-    ];
+    const A: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+    const B: &[LinkDecl] = &[LinkDecl::new("edits", "other_id")];
+    let clash = vec![SchemaSpec::new("A", 0, A), SchemaSpec::new("B", 1, B)];
     assert!(matches!(
         LogSpec::new("t_events", clash),
         Err(Error::InvalidLog { .. })
     ));
-    let shared = vec![
-        SchemaSpec {
-            name: "A",
-            index: 0,
-            version: 0,
-            links: A,
-        },
-        SchemaSpec {
-            name: "B",
-            index: 1,
-            version: 0,
-            links: A,
-        },
-    ];
+    let shared = vec![SchemaSpec::new("A", 0, A), SchemaSpec::new("B", 1, A)];
     let log = LogSpec::new("t_events", shared).unwrap();
     assert_eq!(log.links.len(), 1);
     assert_eq!(log.links[0].table, "t_edits");

@@ -151,17 +151,8 @@ mod tests {
     use super::*;
 
     fn chat_log() -> LogSpec {
-        const LINKS: &[LinkDecl] = &[LinkDecl {
-            name: "edits",
-            column: "previous_id",
-            table: None,
-        }];
-        let chat = SchemaSpec {
-            name: "BasicChat",
-            index: 0,
-            version: 0,
-            links: LINKS,
-        };
+        const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+        let chat = SchemaSpec::new("BasicChat", 0, LINKS);
         LogSpec::new("basic_chat_events", vec![chat]).unwrap()
     }
 

@@ -39,17 +39,8 @@ mod tests {
 
     #[test]
     fn checked_log_passes() {
-        const LINKS: &[LinkDecl] = &[LinkDecl {
-            name: "edits",
-            column: "previous_id",
-            table: None,
-        }];
-        let chat = SchemaSpec {
-            name: "BasicChat",
-            index: 0,
-            version: 0,
-            links: LINKS,
-        };
+        const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+        let chat = SchemaSpec::new("BasicChat", 0, LINKS);
         let log = LogSpec::new("basic_chat_events", vec![chat]).unwrap();
         assert!(check(&log).is_ok());
     }

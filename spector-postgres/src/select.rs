@@ -94,17 +94,8 @@ mod tests {
     use super::*;
 
     fn chat_log() -> &'static LogSpec {
-        const LINKS: &[LinkDecl] = &[LinkDecl {
-            name: "edits",
-            column: "previous_id",
-            table: None,
-        }];
-        let chat = SchemaSpec {
-            name: "BasicChat",
-            index: 0,
-            version: 0,
-            links: LINKS,
-        };
+        const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+        let chat = SchemaSpec::new("BasicChat", 0, LINKS);
         Box::leak(Box::new(
             LogSpec::new("basic_chat_events", vec![chat]).unwrap(),
         ))
