@@ -48,8 +48,10 @@ impl Postgres {
 
     /// Runs DDL `statements` for `log` in one transaction, holding the log's
     /// migration lock so that concurrent migrations run one after another.
+    ///
+    /// The statements come from [`migration`], which has checked every name
+    /// in them (derived ones included) before anything is sent.
     async fn run_ddl(&self, log: &'static LogSpec, statements: Vec<String>) -> Result<()> {
-        names::check(log)?;
         let table = log.table.as_str();
         let failed = move |source| Error::from(PostgresError::Migration { table, source });
         let mut tx = self.pool.begin().await.map_err(failed)?;
@@ -80,11 +82,11 @@ async fn run_locked(
 #[async_trait]
 impl Storage for Postgres {
     async fn migrate(&self, log: &'static LogSpec) -> Result<()> {
-        self.run_ddl(log, migration::up(log)).await
+        self.run_ddl(log, migration::up(log)?).await
     }
 
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()> {
-        self.run_ddl(log, migration::down(log)).await
+        self.run_ddl(log, migration::down(log)?).await
     }
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {

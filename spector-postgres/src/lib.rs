@@ -28,7 +28,9 @@
 //! advisory lock on the record (so writers of one record queue up, and
 //! writers of different records do not wait for each other), reads the
 //! record's history, plans the event and inserts it with its links. Reads
-//! stream their rows into the replay as they arrive.
+//! stream their rows into the replay as they arrive. [`record_lock_key`]
+//! gives that lock's key, for code of your own that must exclude Spector's
+//! writers of one record.
 
 #![warn(missing_docs)]
 
@@ -44,3 +46,4 @@ mod write;
 
 pub use backend::Postgres;
 pub use error::PostgresError;
+pub use lock::record_lock_key;

@@ -18,8 +18,30 @@ pub(crate) const LOCK_MIGRATION: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 /// The first key of every migration lock: `SPEC` in ASCII.
 pub(crate) const MIGRATION_CLASS: i32 = 0x5350_4543;
 
-/// The write lock key of the record `parent_id` in `table`: the UUID's 128
-/// bits folded into 64, XORed with the FNV-1a hash of the table name.
+/// The key of the transaction-scoped advisory lock that every write to the
+/// record `record` of the event table `table` holds, from its lock until its
+/// commit or rollback: the UUID's 128 bits folded into 64, XORed with the
+/// 64-bit FNV-1a hash of the table name.
+///
+/// The key is stable across processes and releases. A session of your own
+/// holding `pg_advisory_xact_lock(key)` (or `pg_advisory_lock(key)`) makes
+/// Spector's writers of that record wait, and only those: writers of other
+/// records go on.
+///
+/// ```
+/// use spector_postgres::record_lock_key;
+/// use uuid::Uuid;
+///
+/// let record = Uuid::now_v7();
+/// assert_eq!(record_lock_key("chat_events", record), record_lock_key("chat_events", record));
+/// assert_ne!(record_lock_key("chat_events", record), record_lock_key("note_events", record));
+/// ```
+pub fn record_lock_key(table: &str, record: Uuid) -> i64 {
+    record_key(table, record)
+}
+
+/// The write lock key of the record `parent_id` in `table`; see
+/// [`record_lock_key`].
 pub(crate) fn record_key(table: &str, parent_id: Uuid) -> i64 {
     let bits = parent_id.as_u128();
     let folded = (bits >> 64) as u64 ^ bits as u64;

@@ -5,31 +5,57 @@
 //! itself; users with their own migration tool can take the SQL from [`up`]
 //! and [`down`] instead. Every statement is idempotent.
 
-use spector_core::{is_identifier, LinkSpec, LogSpec};
+use spector_core::{LinkSpec, LogSpec, Result};
 
-use crate::names;
+use crate::names::{LinkNames, LogNames, TableNames};
 
 /// The SQLSTATE the same-record trigger raises when a link's two ends belong
 /// to different records (class `SP`, not used by PostgreSQL).
 pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 
+/// The message of the same-record trigger, before the link's details; the
+/// SQLite backend's trigger says the same.
+pub const LINK_ACROSS_RECORDS_MESSAGE: &str = "spector: linked events belong to different records";
+
 /// The statements that create what `log` needs where it is missing: the
 /// event table, its indexes, and each link table with its same-record
 /// trigger.
 ///
-/// Every name comes from a [`LogSpec`], whose identifiers are checked.
+/// Every name comes from a [`LogSpec`], whose identifiers are checked once
+/// more here, with the names derived from them (indexes, triggers,
+/// functions). A log whose derived names PostgreSQL would truncate (longer
+/// than 63 bytes) or that would name two objects alike is refused with
+/// [`Error::InvalidLog`](spector_core::Error::InvalidLog).
 ///
 /// ```
 /// use spector_core::LogSpec;
 ///
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
-/// let sql = spector_postgres::migration::up(&log).join(";\n");
+/// let sql = spector_postgres::migration::up(&log).unwrap().join(";\n");
 /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS notes_events ("));
+///
+/// let long = LogSpec::new(&format!("{}_events", "n".repeat(50)), vec![]).unwrap();
+/// assert!(spector_postgres::migration::up(&long).is_err());
 /// ```
-pub fn up(log: &LogSpec) -> Vec<String> {
-    debug_assert!(names::all_valid(log), "unchecked name in {log:?}");
-    let table = &log.table;
-    let mut statements = vec![
+pub fn up(log: &LogSpec) -> Result<Vec<String>> {
+    let names = LogNames::of(log)?;
+    let mut statements = table_up(&names.table);
+    for link in &names.links {
+        statements.extend(link_statements(names.table.table, link));
+    }
+    Ok(statements)
+}
+
+/// The statements that create the event table and its indexes.
+fn table_up(names: &TableNames<'_>) -> Vec<String> {
+    let TableNames {
+        table,
+        schema_index,
+        parent_id_index,
+        inserted_at_index,
+        ..
+    } = names;
+    vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {table} (\
              id uuid PRIMARY KEY, \
@@ -39,35 +65,38 @@ pub fn up(log: &LogSpec) -> Vec<String> {
              action integer NOT NULL, \
              inserted_at timestamptz(6) NOT NULL)"
         ),
-        format!("CREATE INDEX IF NOT EXISTS {table}_schema_index ON {table} (schema)"),
+        format!("CREATE INDEX IF NOT EXISTS {schema_index} ON {table} (schema)"),
         format!(
-            "CREATE INDEX IF NOT EXISTS {table}_parent_id_index \
+            "CREATE INDEX IF NOT EXISTS {parent_id_index} \
              ON {table} (parent_id, inserted_at, id)"
         ),
-        format!(
-            "CREATE INDEX IF NOT EXISTS {table}_inserted_at_index ON {table} (inserted_at, id)"
-        ),
-    ];
-    for link in &log.links {
-        statements.extend(link_up(table, link));
-    }
-    statements
+        format!("CREATE INDEX IF NOT EXISTS {inserted_at_index} ON {table} (inserted_at, id)"),
+    ]
 }
 
 /// The statements that create one link table of the event table `table`
 /// with its same-record trigger; run them to add a link to an existing log.
-pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
-    debug_assert!(
-        [table, &link.table, &link.column]
-            .iter()
-            .all(|name| is_identifier(name)),
-        "unchecked name in {table}, {link:?}"
-    );
-    let LinkSpec {
+///
+/// The names are checked as by [`up`], against the event table's own.
+pub fn link_up(table: &str, link: &LinkSpec) -> Result<Vec<String>> {
+    let names = LogNames::checked(table, std::slice::from_ref(link))?;
+    Ok(names
+        .links
+        .iter()
+        .flat_map(|link| link_statements(table, link))
+        .collect())
+}
+
+/// The statements of [`link_up`], from checked names.
+fn link_statements(table: &str, names: &LinkNames<'_>) -> Vec<String> {
+    let LinkNames {
         table: links,
         column,
-        ..
-    } = link;
+        pair_index,
+        column_index,
+        trigger,
+        function,
+    } = names;
     vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {links} (\
@@ -75,37 +104,42 @@ pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
              {column} uuid NOT NULL REFERENCES {table}(id) ON DELETE CASCADE)"
         ),
         format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS {links}_event_id_{column}_index \
+            "CREATE UNIQUE INDEX IF NOT EXISTS {pair_index} \
              ON {links} (event_id, {column})"
         ),
-        format!("CREATE INDEX IF NOT EXISTS {links}_{column}_index ON {links} ({column})"),
-        same_record_function(table, link),
+        format!("CREATE INDEX IF NOT EXISTS {column_index} ON {links} ({column})"),
+        same_record_function(table, names),
         format!(
-            "CREATE OR REPLACE TRIGGER {links}_same_record \
+            "CREATE OR REPLACE TRIGGER {trigger} \
              BEFORE INSERT OR UPDATE ON {links} \
-             FOR EACH ROW EXECUTE FUNCTION {links}_same_record()"
+             FOR EACH ROW EXECUTE FUNCTION {function}()"
         ),
     ]
 }
 
-/// The trigger function refusing a link row whose two ends have different
-/// `parent_id`s (a missing end counts as different).
+/// The trigger function refusing a link row whose two ends both exist and
+/// have different `parent_id`s.
+///
+/// A missing end is let through: the link table's foreign keys refuse it
+/// at the end of the statement, as the missing event it is.
 ///
 /// It keeps the `search_path` it was created with, so it reads the event
 /// table of its own schema whatever the inserting session's path is.
-fn same_record_function(table: &str, link: &LinkSpec) -> String {
-    let LinkSpec {
+fn same_record_function(table: &str, names: &LinkNames<'_>) -> String {
+    let LinkNames {
         table: links,
         column,
+        function,
         ..
-    } = link;
+    } = names;
     format!(
-        "CREATE OR REPLACE FUNCTION {links}_same_record() RETURNS trigger
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $spector$
 BEGIN
-  IF (SELECT parent_id FROM {table} WHERE id = NEW.event_id)
-     IS DISTINCT FROM (SELECT parent_id FROM {table} WHERE id = NEW.{column}) THEN
-    RAISE EXCEPTION 'link in {links} from event % to % crosses records', NEW.event_id, NEW.{column}
+  IF EXISTS (SELECT FROM {table} linking JOIN {table} linked ON linked.id = NEW.{column}
+             WHERE linking.id = NEW.event_id AND linking.parent_id <> linked.parent_id) THEN
+    RAISE EXCEPTION '{LINK_ACROSS_RECORDS_MESSAGE}: link in {links} from event % to %',
+      NEW.event_id, NEW.{column}
       USING ERRCODE = '{LINK_ACROSS_RECORDS_SQLSTATE}';
   END IF;
   RETURN NEW;
@@ -114,39 +148,57 @@ $spector$"
     )
 }
 
-/// The statements that drop one link table with its trigger and function.
-pub fn link_down(link: &LinkSpec) -> Vec<String> {
-    debug_assert!(is_identifier(&link.table), "unchecked name in {link:?}");
-    let links = &link.table;
+/// The statements that drop one link table of the event table `table` with
+/// its trigger and function.
+///
+/// The names are checked as by [`link_up`], so that a truncated name never
+/// drops another log's object.
+pub fn link_down(table: &str, link: &LinkSpec) -> Result<Vec<String>> {
+    let names = LogNames::checked(table, std::slice::from_ref(link))?;
+    Ok(names.links.iter().flat_map(link_drops).collect())
+}
+
+/// The statements of [`link_down`], from checked names.
+fn link_drops(names: &LinkNames<'_>) -> Vec<String> {
+    let LinkNames {
+        table: links,
+        trigger,
+        function,
+        ..
+    } = names;
     vec![
-        format!("DROP TRIGGER IF EXISTS {links}_same_record ON {links}"),
-        format!("DROP FUNCTION IF EXISTS {links}_same_record()"),
+        format!("DROP TRIGGER IF EXISTS {trigger} ON {links}"),
+        format!("DROP FUNCTION IF EXISTS {function}()"),
         format!("DROP TABLE IF EXISTS {links}"),
     ]
 }
 
 /// The statements that drop everything [`up`] creates: triggers, functions
 /// and link tables first, then the event table (indexes go with their
-/// tables).
+/// tables). The names are checked as by [`up`].
 ///
 /// ```
 /// use spector_core::LogSpec;
 ///
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
-/// assert_eq!(spector_postgres::migration::down(&log), ["DROP TABLE IF EXISTS notes_events"]);
+/// assert_eq!(
+///     spector_postgres::migration::down(&log).unwrap(),
+///     ["DROP TABLE IF EXISTS notes_events"]
+/// );
 /// ```
-pub fn down(log: &LogSpec) -> Vec<String> {
-    debug_assert!(names::all_valid(log), "unchecked name in {log:?}");
-    log.links
+pub fn down(log: &LogSpec) -> Result<Vec<String>> {
+    let names = LogNames::of(log)?;
+    Ok(names
+        .links
         .iter()
-        .flat_map(link_down)
-        .chain([format!("DROP TABLE IF EXISTS {}", log.table)])
-        .collect()
+        .flat_map(link_drops)
+        .chain([format!("DROP TABLE IF EXISTS {}", names.table.table)])
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use spector_core::{LinkDecl, SchemaSpec};
+    use spector_core::{Error, LinkDecl, SchemaSpec};
 
     use super::*;
 
@@ -158,7 +210,7 @@ mod tests {
 
     #[test]
     fn up_creates_the_event_table_and_its_indexes() {
-        let statements = up(&chat_log());
+        let statements = up(&chat_log()).unwrap();
         assert_eq!(
             statements[0],
             "CREATE TABLE IF NOT EXISTS basic_chat_events (\
@@ -184,7 +236,7 @@ mod tests {
 
     #[test]
     fn up_creates_the_link_table_with_its_indexes_and_trigger() {
-        let statements = up(&chat_log());
+        let statements = up(&chat_log()).unwrap();
         assert_eq!(statements.len(), 4 + 5);
         assert_eq!(
             statements[4],
@@ -212,14 +264,19 @@ mod tests {
 
     #[test]
     fn trigger_function_compares_parents_and_raises_its_sqlstate() {
-        let function = &up(&chat_log())[7];
+        let function = &up(&chat_log()).unwrap()[7];
         assert!(function.starts_with(
             "CREATE OR REPLACE FUNCTION basic_chat_edits_same_record() RETURNS trigger"
         ));
         assert!(function.contains("SET search_path FROM CURRENT"));
         assert!(function.contains(
-            "(SELECT parent_id FROM basic_chat_events WHERE id = NEW.event_id)\n     \
-             IS DISTINCT FROM (SELECT parent_id FROM basic_chat_events WHERE id = NEW.previous_id)"
+            "IF EXISTS (SELECT FROM basic_chat_events linking \
+             JOIN basic_chat_events linked ON linked.id = NEW.previous_id\n             \
+             WHERE linking.id = NEW.event_id AND linking.parent_id <> linked.parent_id) THEN"
+        ));
+        assert!(function.contains(
+            "RAISE EXCEPTION 'spector: linked events belong to different records: \
+             link in basic_chat_edits from event % to %'"
         ));
         assert!(function.contains("USING ERRCODE = 'SPLNK'"));
     }
@@ -235,7 +292,7 @@ mod tests {
     #[test]
     fn down_drops_trigger_function_and_link_table_before_the_event_table() {
         assert_eq!(
-            down(&chat_log()),
+            down(&chat_log()).unwrap(),
             [
                 "DROP TRIGGER IF EXISTS basic_chat_edits_same_record ON basic_chat_edits",
                 "DROP FUNCTION IF EXISTS basic_chat_edits_same_record()",
@@ -248,7 +305,43 @@ mod tests {
     #[test]
     fn a_log_without_links_has_only_the_event_table() {
         let log = LogSpec::new("notes_events", vec![]).unwrap();
-        assert_eq!(up(&log).len(), 4);
-        assert!(up(&log).iter().all(|sql| !sql.contains("TRIGGER")));
+        let statements = up(&log).unwrap();
+        assert_eq!(statements.len(), 4);
+        assert!(statements.iter().all(|sql| !sql.contains("TRIGGER")));
+    }
+
+    #[test]
+    fn link_up_and_down_give_the_statements_of_up_and_down() {
+        let log = chat_log();
+        let link = &log.links[0];
+        assert_eq!(link_up(&log.table, link).unwrap(), up(&log).unwrap()[4..]);
+        assert_eq!(
+            link_down(&log.table, link).unwrap(),
+            down(&log).unwrap()[..3]
+        );
+    }
+
+    #[test]
+    fn long_names_are_refused_before_any_statement() {
+        let table = format!("{}_events", "a".repeat(53));
+        let log = LogSpec::new(&table, vec![]).unwrap();
+        for error in [up(&log).unwrap_err(), down(&log).unwrap_err()] {
+            assert!(
+                matches!(&error, Error::InvalidLog { table: refused, reason }
+                    if *refused == table && reason.contains("truncates names to 63 bytes")),
+                "{error}"
+            );
+        }
+        let chat = chat_log();
+        let mut link = chat.links[0].clone();
+        link.column = "c".repeat(40);
+        assert!(matches!(
+            link_up(&chat.table, &link),
+            Err(Error::InvalidLog { .. })
+        ));
+        assert!(matches!(
+            link_down(&chat.table, &link),
+            Err(Error::InvalidLog { .. })
+        ));
     }
 }

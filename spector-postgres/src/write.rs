@@ -73,16 +73,16 @@ async fn insert_event(
          VALUES ($1, $2, $3, $4, $5, $6)"
     );
     sqlx::query(AssertSqlSafe(sql))
-        .bind(event.id)
-        .bind(event.parent_id)
-        .bind(Json(&event.payload))
-        .bind(event.schema)
-        .bind(event.action)
-        .bind(event.inserted_at)
+        .bind(event.id())
+        .bind(event.parent_id())
+        .bind(Json(event.payload()))
+        .bind(event.schema())
+        .bind(event.action())
+        .bind(event.inserted_at())
         .execute(&mut *conn)
         .await
         .map_err(query_error("insert event", table))?;
-    for link in &event.links {
+    for link in event.links() {
         insert_link(conn, log, event, link).await?;
     }
     Ok(())
@@ -97,7 +97,7 @@ async fn insert_link(
     link: &Link,
 ) -> Result<()> {
     let spec = log.link(&link.name).ok_or_else(|| Error::UnknownLink {
-        schema: schema_name(log, event.schema),
+        schema: schema_name(log, event.schema()),
         link: link.name.clone(),
     })?;
     let sql = format!(
@@ -105,7 +105,7 @@ async fn insert_link(
         spec.table, spec.column
     );
     sqlx::query(AssertSqlSafe(sql))
-        .bind(event.id)
+        .bind(event.id())
         .bind(link.target)
         .execute(&mut *conn)
         .await
@@ -113,7 +113,7 @@ async fn insert_link(
             if is_link_across_records(&error) {
                 Error::LinkAcrossRecords {
                     link: link.name.clone(),
-                    event_id: event.id,
+                    event_id: event.id(),
                     target: link.target,
                 }
             } else {

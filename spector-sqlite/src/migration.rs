@@ -46,6 +46,12 @@ pub fn up(log: &LogSpec) -> Vec<String> {
 
 /// The statements that create one link table of the event table `table`;
 /// run again with a new link to add it to an existing log.
+///
+/// The same-record triggers refuse a link row only when both of its events
+/// exist and belong to different records; a missing event is left to the
+/// link table's foreign keys, which report it as such. The triggers are
+/// dropped and created again, so that migrating a database made by an older
+/// version replaces its triggers.
 pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
     let LinkSpec {
         table: links,
@@ -53,15 +59,20 @@ pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
         ..
     } = link;
     let same_record = |event: &str| {
-        format!(
-            "CREATE TRIGGER IF NOT EXISTS {links}_same_record_on_{event} \
-             BEFORE {event} ON {links} \
-             WHEN (SELECT parent_id FROM {table} WHERE id = NEW.event_id) \
-             IS NOT (SELECT parent_id FROM {table} WHERE id = NEW.{column}) \
-             BEGIN SELECT RAISE(ABORT, '{LINK_ACROSS_RECORDS}'); END"
-        )
+        let trigger = format!("{links}_same_record_on_{event}");
+        [
+            format!("DROP TRIGGER IF EXISTS {trigger}"),
+            format!(
+                "CREATE TRIGGER {trigger} \
+                 BEFORE {event} ON {links} \
+                 WHEN EXISTS (SELECT 1 FROM {table} AS linking \
+                 JOIN {table} AS linked ON linked.id = NEW.{column} \
+                 WHERE linking.id = NEW.event_id AND linking.parent_id <> linked.parent_id) \
+                 BEGIN SELECT RAISE(ABORT, '{LINK_ACROSS_RECORDS}'); END"
+            ),
+        ]
     };
-    vec![
+    let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {links} (\
              event_id BLOB NOT NULL REFERENCES {table}(id) ON DELETE CASCADE, \
@@ -72,9 +83,10 @@ pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
              ON {links} (event_id, {column})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {links}_{column}_index ON {links} ({column})"),
-        same_record("insert"),
-        same_record("update"),
-    ]
+    ];
+    statements.extend(same_record("insert"));
+    statements.extend(same_record("update"));
+    statements
 }
 
 /// The statements that drop everything [`up`] creates (triggers and indexes
@@ -104,8 +116,74 @@ mod tests {
         assert!(sql.contains("CREATE TABLE IF NOT EXISTS basic_chat_events ("));
         assert!(sql.contains("CREATE TABLE IF NOT EXISTS basic_chat_edits ("));
         assert!(sql.contains("previous_id BLOB NOT NULL REFERENCES basic_chat_events(id)"));
-        assert!(sql.contains("basic_chat_edits_same_record_on_insert"));
-        assert!(sql.contains("basic_chat_edits_same_record_on_update"));
+        assert!(sql.contains("CREATE TRIGGER basic_chat_edits_same_record_on_insert"));
+        assert!(sql.contains("CREATE TRIGGER basic_chat_edits_same_record_on_update"));
+    }
+
+    /// A chat database with record `one` (events 1 and 2) and record `two`
+    /// (event 3), foreign keys on as the backend sets them.
+    fn chat_db() -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(&up(&chat_log()).join(";\n")).unwrap();
+        conn.execute_batch(
+            "INSERT INTO basic_chat_events VALUES (x'01', x'01', '{}', 0, 0, 1); \
+             INSERT INTO basic_chat_events VALUES (x'02', x'01', '{}', 0, 1, 2); \
+             INSERT INTO basic_chat_events VALUES (x'03', x'03', '{}', 0, 0, 3);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn link(conn: &rusqlite::Connection, event_id: &[u8], target: &[u8]) -> Result<(), String> {
+        conn.execute(
+            "INSERT INTO basic_chat_edits (event_id, previous_id) VALUES (?1, ?2)",
+            rusqlite::params![event_id, target],
+        )
+        .map(drop)
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn trigger_refuses_links_across_records_only() {
+        let conn = chat_db();
+        assert_eq!(link(&conn, &[3], &[1]), Err(LINK_ACROSS_RECORDS.to_owned()));
+        assert_eq!(link(&conn, &[2], &[1]), Ok(()));
+        let update = conn
+            .execute("UPDATE basic_chat_edits SET previous_id = x'03'", [])
+            .unwrap_err();
+        assert_eq!(update.to_string(), LINK_ACROSS_RECORDS);
+    }
+
+    #[test]
+    fn a_missing_event_is_refused_by_the_foreign_key_not_the_trigger() {
+        let conn = chat_db();
+        for (event_id, target) in [(&[2u8], &[9u8]), (&[9], &[1])] {
+            assert_eq!(
+                link(&conn, event_id, target),
+                Err("FOREIGN KEY constraint failed".to_owned())
+            );
+        }
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM basic_chat_edits", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(count, 0);
+    }
+
+    #[test]
+    fn migrating_again_replaces_the_triggers() {
+        let conn = chat_db();
+        conn.execute_batch(
+            "DROP TRIGGER basic_chat_edits_same_record_on_insert; \
+             CREATE TRIGGER basic_chat_edits_same_record_on_insert \
+             BEFORE insert ON basic_chat_edits \
+             BEGIN SELECT RAISE(ABORT, 'old trigger'); END",
+        )
+        .unwrap();
+        conn.execute_batch(&up(&chat_log()).join(";\n")).unwrap();
+        assert_eq!(link(&conn, &[2], &[1]), Ok(()));
     }
 
     #[test]

@@ -34,14 +34,6 @@ impl PostgresDb {
     fn pool(&self) -> &sqlx::PgPool {
         self.store.backend().pool()
     }
-
-    async fn sql(&self, sql: String) -> Result<(), String> {
-        sqlx::query(AssertSqlSafe(sql))
-            .execute(self.pool())
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }
 }
 
 #[async_trait]
@@ -140,7 +132,7 @@ impl TestDb for PostgresDb {
         .execute(self.pool())
         .await
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(|e| describe(&e))
     }
 
     async fn insert_event_row(
@@ -152,12 +144,28 @@ impl TestDb for PostgresDb {
         action: i32,
         payload: &str,
     ) -> Result<(), String> {
-        let sql = format!(
+        sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
-             VALUES ('{id}', '{parent_id}', '{}'::jsonb, {schema}, {action}, now())",
-            payload.replace('\'', "''")
-        );
-        self.sql(sql).await
+             VALUES ($1, $2, $3::jsonb, $4, $5, now())"
+        )))
+        .bind(id)
+        .bind(parent_id)
+        .bind(payload)
+        .bind(schema)
+        .bind(action)
+        .execute(self.pool())
+        .await
+        .map(drop)
+        .map_err(|e| describe(&e))
+    }
+}
+
+/// `error`'s text, with the SQLSTATE when the server refused the statement:
+/// `error returned from database: <message> (SQLSTATE <code>)`.
+fn describe(error: &sqlx::Error) -> String {
+    match error.as_database_error().and_then(|db| db.code()) {
+        Some(code) => format!("{error} (SQLSTATE {code})"),
+        None => error.to_string(),
     }
 }
 

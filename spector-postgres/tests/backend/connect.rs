@@ -3,15 +3,20 @@
 use spector_core::{Connect, Error};
 use spector_postgres::Postgres;
 
-/// The server of the tests: `SPECTOR_PG_URL`, or the local one.
-fn pg_url() -> String {
-    std::env::var("SPECTOR_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
+use crate::support::{pg_url, skip_if_opted_out};
 
 #[tokio::test]
 async fn connect_opens_a_pool_on_the_server() {
-    let backend = <Postgres as Connect>::connect(&pg_url()).await.unwrap();
+    skip_if_opted_out!();
+    let url = pg_url();
+    let backend = <Postgres as Connect>::connect(&url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {url} is unreachable ({e}); \
+                 set SPECTOR_SKIP_POSTGRES=1 to skip these tests"
+            )
+        });
     let one: i32 = sqlx::query_scalar("SELECT 1")
         .fetch_one(backend.pool())
         .await
@@ -19,6 +24,8 @@ async fn connect_opens_a_pool_on_the_server() {
     assert_eq!(one, 1);
 }
 
+/// Needs no server (the URL does not parse), so it runs even when the
+/// server tests are skipped.
 #[tokio::test]
 async fn malformed_url_is_a_storage_error() {
     let error = Postgres::connect("postgres://[not a host")

@@ -1,5 +1,12 @@
 //! The PostgreSQL backend's own concerns against a live server. Behaviour
 //! shared with the other backends is tested by the conformance suite in the
 //! workspace's `tests` crate.
+//!
+//! The server is `SPECTOR_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). An unreachable server fails
+//! the tests; set `SPECTOR_SKIP_POSTGRES=1` to skip them instead.
 
 mod connect;
+mod locks;
+mod names;
+mod support;

@@ -7,6 +7,11 @@ use uuid::Uuid;
 use crate::db::TestDb;
 use crate::records::{Note, TestEvents};
 
+/// What the same-record trigger of either backend says when it refuses a
+/// link row (SQLite's `RAISE` message; PostgreSQL's exception, raised with
+/// SQLSTATE `SPLNK`).
+const ACROSS_RECORDS: &str = "linked events belong to different records";
+
 /// A link row between two records' events is refused by the database's
 /// trigger; one inside a record is accepted.
 pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
@@ -21,7 +26,8 @@ pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
     let across = db
         .insert_link_row("basic_chat_edits", "previous_id", two.id, one.id)
         .await;
-    assert!(across.is_err(), "a link across records was accepted");
+    let refusal = across.expect_err("a link across records was accepted");
+    assert!(refusal.contains(ACROSS_RECORDS), "{refusal}");
     assert_eq!(db.count_rows("basic_chat_edits").await, 0);
 
     let within = db
@@ -34,6 +40,43 @@ pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
         .await;
     assert_eq!(within, Ok(()));
     assert_eq!(db.count_rows("basic_chat_edits").await, 1);
+}
+
+/// A link row to (or from) an event that does not exist is refused by the
+/// link table's foreign key, not reported as a link across records; through
+/// the store, it fails the operation with a storage error and writes
+/// nothing.
+pub async fn link_to_missing_event_is_refused_by_the_foreign_key<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<BasicChatEvents>().await.unwrap();
+    let content = attrs! { "user_id": Uuid::now_v7(), "content": "Hi" };
+    let chat: BasicChat = store.insert(content.clone()).await.unwrap();
+    let chat = store.update(&chat, content).await.unwrap();
+    let missing = Uuid::now_v7();
+
+    for (event_id, target) in [(chat.messages[0].id, missing), (missing, chat.id)] {
+        let refusal = db
+            .insert_link_row("basic_chat_edits", "previous_id", event_id, target)
+            .await
+            .expect_err("a link to a missing event was accepted");
+        assert!(!refusal.contains(ACROSS_RECORDS), "{refusal}");
+        assert!(
+            refusal.to_lowercase().contains("foreign key constraint"),
+            "{refusal}"
+        );
+    }
+    assert_eq!(db.count_rows("basic_chat_edits").await, 0);
+
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "text": "mine" }).await.unwrap();
+    let error = store
+        .update(&note, attrs! { "mention": missing })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Storage(_)), "{error}");
+    assert_eq!(db.count_rows("test_events").await, 1);
+    assert_eq!(db.count_rows("test_mentions").await, 0);
 }
 
 /// A `prepare_event` that links into another record fails the whole

@@ -1,0 +1,116 @@
+//! Per-record write locks: a writer waits for the writers of its own record
+//! and for nobody else.
+
+use std::time::Duration;
+
+use spector::{event_log, Attrs, Changeset, Evented, Invalid};
+use spector_postgres::record_lock_key;
+use sqlx::{Connection, PgConnection};
+use tokio::time::timeout;
+use uuid::Uuid;
+
+use crate::support::{connect_raw, skip_if_opted_out, TestSchema};
+
+/// How long a write that must not wait may take.
+const UNBLOCKED: Duration = Duration::from_secs(5);
+
+/// How long a write that must wait is watched not finishing.
+const BLOCKED: Duration = Duration::from_millis(300);
+
+/// A record that counts its increments.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = LockTestEvents, actions(increment))]
+struct Tally {
+    id: Uuid,
+    count: u32,
+}
+
+impl Changeset for Tally {
+    fn changeset(mut self, action: TallyAction, _attrs: &Attrs) -> Result<Self, Invalid> {
+        if action == TallyAction::Increment {
+            self.count += 1;
+        }
+        Ok(self)
+    }
+}
+
+event_log!(LockTestEvents {
+    table: "lock_test_events",
+    schemas: [Tally],
+});
+
+/// Whether some session waits for the advisory lock `key` (one-key form,
+/// which PostgreSQL shows as `classid` = high half, `objid` = low half,
+/// `objsubid` = 1).
+async fn someone_waits_for(conn: &mut PgConnection, key: i64) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT FROM pg_locks \
+         WHERE locktype = 'advisory' AND NOT granted \
+         AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)",
+    )
+    .bind(i64::from((key >> 32) as u32))
+    .bind(i64::from(key as u32))
+    .fetch_one(conn)
+    .await
+    .expect("read pg_locks")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_wait_for_their_own_record_only() {
+    skip_if_opted_out!();
+    let schema = TestSchema::create().await;
+    let store = schema.store.clone();
+    store.migrate::<LockTestEvents>().await.unwrap();
+    let a: Tally = store.insert(Attrs::new()).await.unwrap();
+    let b: Tally = store.insert(Attrs::new()).await.unwrap();
+    let a_key = record_lock_key("lock_test_events", a.id);
+    assert_ne!(a_key, record_lock_key("lock_test_events", b.id));
+
+    // Another session takes A's write lock and keeps its transaction open.
+    let mut holder = connect_raw().await;
+    let mut held = holder.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(a_key)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+
+    // A writer of B does not wait for it.
+    let b = timeout(
+        UNBLOCKED,
+        store.execute(&b, TallyAction::Increment, Attrs::new()),
+    )
+    .await
+    .expect("a write to another record waited for the lock")
+    .unwrap();
+    assert_eq!(b.count, 1);
+
+    // A writer of A does: it is still waiting for the lock, and has
+    // written nothing.
+    let mut writer = {
+        let (store, a) = (store.clone(), a.clone());
+        tokio::spawn(async move {
+            store
+                .execute(&a, TallyAction::Increment, Attrs::new())
+                .await
+        })
+    };
+    assert!(
+        timeout(BLOCKED, &mut writer).await.is_err(),
+        "a write to the locked record did not wait for the lock"
+    );
+    let mut observer = connect_raw().await;
+    assert!(someone_waits_for(&mut observer, a_key).await);
+    assert_eq!(store.all_events::<Tally>(a.id).await.unwrap().len(), 1);
+
+    // Once the lock is released, the writer of A goes on.
+    held.rollback().await.unwrap();
+    let a = timeout(UNBLOCKED, writer)
+        .await
+        .expect("the write did not go on after the lock was released")
+        .expect("the writer task finished")
+        .unwrap();
+    assert_eq!(a.count, 1);
+    assert_eq!(store.all_events::<Tally>(a.id).await.unwrap().len(), 2);
+    assert!(!someone_waits_for(&mut observer, a_key).await);
+}
