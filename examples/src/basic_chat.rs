@@ -23,6 +23,7 @@ pub struct Message {
 impl Message {
     /// A message from the attrs of the event that creates it.
     pub fn changeset(attrs: &Attrs) -> Result<Self, Invalid> {
+        attrs.validate_required(&["user_id", "content"])?;
         attrs.put_event_id("id")?.decode()
     }
 }
@@ -67,7 +68,8 @@ impl Changeset for BasicChat {
         previous_events: &[Event],
         attrs: &Attrs,
     ) -> Result<(), Invalid> {
-        if let Some(message_id) = attrs.get::<Uuid>("edits")? {
+        if event.is(BasicChatAction::Edit) {
+            let message_id: Uuid = attrs.fetch("edits")?;
             let is_version = |e: &&Event| {
                 e.id == message_id || e.payload.get::<Uuid>("edits") == Ok(Some(message_id))
             };

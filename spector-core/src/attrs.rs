@@ -146,6 +146,37 @@ impl Attrs {
             .ok_or_else(|| Invalid::new(key, "can't be blank"))
     }
 
+    /// Refuses the attrs unless every one of `fields` is present and not
+    /// blank (`null`, or a string of only whitespace), like Ecto's
+    /// `validate_required`. Every missing field gets `"can't be blank"`.
+    ///
+    /// ```
+    /// use spector_core::attrs;
+    ///
+    /// let attrs = attrs! { "user_id": "u1", "content": "  " };
+    /// let invalid = attrs.validate_required(&["user_id", "content", "topic"]).unwrap_err();
+    /// assert_eq!(invalid.to_string(), "content: can't be blank; topic: can't be blank");
+    /// assert!(attrs.validate_required(&["user_id"]).is_ok());
+    /// ```
+    pub fn validate_required(&self, fields: &[&str]) -> Result<(), Invalid> {
+        let mut invalid = Invalid::default();
+        for field in fields {
+            let blank = match self.0.get(*field) {
+                None | Some(Value::Null) => true,
+                Some(Value::String(text)) => text.trim().is_empty(),
+                Some(_) => false,
+            };
+            if blank {
+                invalid.add(*field, "can't be blank");
+            }
+        }
+        if invalid.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid)
+        }
+    }
+
     /// The value of `key` decoded as `T`, or `default` when absent or `null`.
     pub fn get_or<T: DeserializeOwned>(&self, key: &str, default: T) -> Result<T, Invalid> {
         Ok(self.get(key)?.unwrap_or(default))

@@ -19,12 +19,13 @@ pub enum Error {
     #[error("invalid attrs: {0}")]
     Invalid(#[from] Invalid),
 
-    /// The record has no events (or none of this record type).
+    /// The record has no events (or none of this record type), or the
+    /// event asked for is not one of the record's.
     #[error("{schema} {id} not found")]
     NotFound {
         /// The record type.
         schema: &'static str,
-        /// The record id.
+        /// The record id, or the event id.
         id: Uuid,
     },
 
@@ -44,6 +45,16 @@ pub enum Error {
         schema: &'static str,
         /// The name asked for.
         action: String,
+    },
+
+    /// The action exists but is not the caller's to run: `savepoint`
+    /// events hold snapshots that the store writes itself.
+    #[error("{schema}: the `{action}` action is reserved and cannot be executed")]
+    ReservedAction {
+        /// The record type.
+        schema: &'static str,
+        /// The action's name.
+        action: &'static str,
     },
 
     /// A stored event has an action code its record type does not declare.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use uuid::Uuid;
 
+use crate::action::RecordAction;
 use crate::attrs::Attrs;
 
 /// One link of an event: a named relationship to another event of the same
@@ -49,27 +50,83 @@ impl Event {
     }
 }
 
-/// An event about to be written, as seen by a `prepare_event` hook, which
-/// may attach links to it.
+/// An event about to be written, as seen by a `prepare_event` hook.
+///
+/// The hook may read it and attach links; everything else was fixed by the
+/// store (ids, timestamp, and the payload the changeset has already seen).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// UUIDv7 of the event.
-    pub id: Uuid,
-    /// The record's id.
-    pub parent_id: Uuid,
-    /// Schema index of the record type.
-    pub schema: i32,
-    /// Action code.
-    pub action: i32,
-    /// The attrs to store, reserved attrs included.
-    pub payload: Attrs,
-    /// When the event is written.
-    pub inserted_at: DateTime<Utc>,
-    /// Links to write with the event.
-    pub links: Vec<Link>,
+    id: Uuid,
+    parent_id: Uuid,
+    schema: i32,
+    action: i32,
+    payload: Attrs,
+    inserted_at: DateTime<Utc>,
+    links: Vec<Link>,
 }
 
 impl NewEvent {
+    /// An event without links.
+    pub(crate) fn new(
+        id: Uuid,
+        parent_id: Uuid,
+        schema: i32,
+        action: i32,
+        payload: Attrs,
+        inserted_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            parent_id,
+            schema,
+            action,
+            payload,
+            inserted_at,
+            links: Vec::new(),
+        }
+    }
+
+    /// UUIDv7 of the event.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// The record's id.
+    pub fn parent_id(&self) -> Uuid {
+        self.parent_id
+    }
+
+    /// Schema index of the record type.
+    pub fn schema(&self) -> i32 {
+        self.schema
+    }
+
+    /// Action code (see [`crate::action`]).
+    pub fn action(&self) -> i32 {
+        self.action
+    }
+
+    /// True when the event was produced by `action`, e.g.
+    /// `event.is(BasicChatAction::Edit)` in a `prepare_event` hook.
+    pub fn is<A: RecordAction>(&self, action: A) -> bool {
+        self.action == action.code()
+    }
+
+    /// The attrs to store, reserved attrs included.
+    pub fn payload(&self) -> &Attrs {
+        &self.payload
+    }
+
+    /// When the event is written.
+    pub fn inserted_at(&self) -> DateTime<Utc> {
+        self.inserted_at
+    }
+
+    /// Links to write with the event.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// Attaches a link called `name` to the event `target` (which must belong
     /// to the same record).
     pub fn link(&mut self, name: impl Into<String>, target: Uuid) {

@@ -5,7 +5,8 @@ pub const MAX_IDENTIFIER_LEN: usize = 63;
 
 /// True when `name` is a plain SQL identifier that needs no quoting:
 /// ASCII letters, digits and `_`, not starting with a digit, at most
-/// [`MAX_IDENTIFIER_LEN`] bytes.
+/// [`MAX_IDENTIFIER_LEN`] bytes, and not a keyword of PostgreSQL or SQLite
+/// (see [`is_sql_keyword`]).
 ///
 /// Table and column names of event logs and link tables must pass this
 /// check, so no user string is ever interpolated into SQL unchecked.
@@ -16,6 +17,7 @@ pub const MAX_IDENTIFIER_LEN: usize = 63;
 /// assert!(is_identifier("basic_chat_events"));
 /// assert!(!is_identifier("events; DROP TABLE users"));
 /// assert!(!is_identifier("1events"));
+/// assert!(!is_identifier("order"));
 /// ```
 pub const fn is_identifier(name: &str) -> bool {
     let bytes = name.as_bytes();
@@ -30,5 +32,218 @@ pub const fn is_identifier(name: &str) -> bool {
         }
         i += 1;
     }
-    true
+    !is_sql_keyword(name)
 }
+
+/// True when `name` (in any case) is a keyword that PostgreSQL reserves
+/// or that SQLite lists as a keyword: such a name would need quoting, so
+/// Spector refuses it as a table or column name.
+///
+/// ```
+/// use spector_core::is_sql_keyword;
+///
+/// assert!(is_sql_keyword("user"));
+/// assert!(is_sql_keyword("Index"));
+/// assert!(!is_sql_keyword("previous_id"));
+/// ```
+pub const fn is_sql_keyword(name: &str) -> bool {
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        if KEYWORDS[i].len() == name.len() && KEYWORDS[i].eq_ignore_ascii_case(name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// SQLite's keywords (<https://sqlite.org/lang_keywords.html>) and the key
+/// words PostgreSQL reserves (its documentation's appendix "SQL Key
+/// Words": reserved, and reserved that can be a function or type name).
+const KEYWORDS: &[&str] = &[
+    // SQLite
+    "abort",
+    "action",
+    "add",
+    "after",
+    "all",
+    "alter",
+    "always",
+    "analyze",
+    "and",
+    "as",
+    "asc",
+    "attach",
+    "autoincrement",
+    "before",
+    "begin",
+    "between",
+    "by",
+    "cascade",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "commit",
+    "conflict",
+    "constraint",
+    "create",
+    "cross",
+    "current",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "database",
+    "default",
+    "deferrable",
+    "deferred",
+    "delete",
+    "desc",
+    "detach",
+    "distinct",
+    "do",
+    "drop",
+    "each",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exclude",
+    "exclusive",
+    "exists",
+    "explain",
+    "fail",
+    "filter",
+    "first",
+    "following",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "generated",
+    "glob",
+    "group",
+    "groups",
+    "having",
+    "if",
+    "ignore",
+    "immediate",
+    "in",
+    "index",
+    "indexed",
+    "initially",
+    "inner",
+    "insert",
+    "instead",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "key",
+    "last",
+    "left",
+    "like",
+    "limit",
+    "match",
+    "materialized",
+    "natural",
+    "no",
+    "not",
+    "nothing",
+    "notnull",
+    "null",
+    "nulls",
+    "of",
+    "offset",
+    "on",
+    "or",
+    "order",
+    "others",
+    "outer",
+    "over",
+    "partition",
+    "plan",
+    "pragma",
+    "preceding",
+    "primary",
+    "query",
+    "raise",
+    "range",
+    "recursive",
+    "references",
+    "regexp",
+    "reindex",
+    "release",
+    "rename",
+    "replace",
+    "restrict",
+    "returning",
+    "right",
+    "rollback",
+    "row",
+    "rows",
+    "savepoint",
+    "select",
+    "set",
+    "table",
+    "temp",
+    "temporary",
+    "then",
+    "ties",
+    "to",
+    "transaction",
+    "trigger",
+    "unbounded",
+    "union",
+    "unique",
+    "update",
+    "using",
+    "vacuum",
+    "values",
+    "view",
+    "virtual",
+    "when",
+    "where",
+    "window",
+    "with",
+    "without",
+    // PostgreSQL, reserved (those not already above)
+    "analyse",
+    "any",
+    "array",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "collation",
+    "concurrently",
+    "current_catalog",
+    "current_role",
+    "current_schema",
+    "current_user",
+    "false",
+    "fetch",
+    "freeze",
+    "grant",
+    "ilike",
+    "lateral",
+    "leading",
+    "localtime",
+    "localtimestamp",
+    "only",
+    "overlaps",
+    "placing",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "tablesample",
+    "trailing",
+    "true",
+    "user",
+    "variadic",
+    "verbose",
+];

@@ -35,7 +35,7 @@ pub use action::{IntoAction, RecordAction};
 pub use attrs::{reserved, Attrs};
 pub use error::{BoxError, Error, Result};
 pub use event::{next_timestamp, now_micros, Event, Link, NewEvent};
-pub use identifier::{is_identifier, MAX_IDENTIFIER_LEN};
+pub use identifier::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
 pub use invalid::Invalid;
 pub use log::{EventLog, LinkDecl, LinkSpec, LogCell, LogSpec, SchemaSpec};
 pub use record::{Changeset, Evented, LogMember};

@@ -168,10 +168,25 @@ impl LogSpec {
                 }
             }
         }
+        let links: Vec<LinkSpec> = links.into_values().collect();
+        for (position, link) in links.iter().enumerate() {
+            if link.table == table {
+                return Err(invalid(format!(
+                    "link `{}` would use the event table `{table}` as its link table",
+                    link.name
+                )));
+            }
+            if let Some(other) = links[..position].iter().find(|o| o.table == link.table) {
+                return Err(invalid(format!(
+                    "links `{}` and `{}` share the link table `{}`",
+                    other.name, link.name, link.table
+                )));
+            }
+        }
         Ok(Self {
             table: table.to_owned(),
             schemas,
-            links: links.into_values().collect(),
+            links,
         })
     }
 

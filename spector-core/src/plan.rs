@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::action::{self, RecordAction};
@@ -77,14 +78,12 @@ impl<R: Changeset> Change<R> {
     }
 
     /// The payload as stored: the caller's attrs plus the reserved attrs.
-    fn payload(&self, id: Uuid, event: &NewEvent) -> Attrs {
+    fn payload(&self, id: Uuid, inserted_at: DateTime<Utc>) -> Attrs {
         if matches!(self.step, Step::Delete) {
             return Attrs::new();
         }
         let now = serde_json::Value::String(
-            event
-                .inserted_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            inserted_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         );
         let mut attrs = self.attrs.clone();
         attrs.canonicalize_numbers();
@@ -116,24 +115,24 @@ impl<R: Changeset> WritePlan for Change<R> {
             Step::Insert(action) | Step::Execute(action) => Some(action),
             Step::Delete => None,
         };
-        let mut event = NewEvent {
+        let inserted_at = next_timestamp(history.last().map(|e| e.inserted_at));
+        let payload = self.payload(id, inserted_at);
+        let mut event = NewEvent::new(
             id,
-            parent_id: self.record.unwrap_or(id),
-            schema: R::SCHEMA_INDEX,
-            action: action.map_or(action::DELETE, RecordAction::code),
-            payload: Attrs::new(),
-            inserted_at: next_timestamp(history.last().map(|e| e.inserted_at)),
-            links: Vec::new(),
-        };
-        event.payload = self.payload(id, &event);
+            self.record.unwrap_or(id),
+            R::SCHEMA_INDEX,
+            action.map_or(action::DELETE, RecordAction::code),
+            payload,
+            inserted_at,
+        );
         let new_state = match action {
-            Some(action) => state.changeset(action, &event.payload)?,
+            Some(action) => state.changeset(action, event.payload())?,
             None => state,
         };
-        let attrs = event.payload.clone();
+        let attrs = event.payload().clone();
         R::prepare_event(&mut event, &history, &attrs)?;
         if let Some(link) = event
-            .links
+            .links()
             .iter()
             .find(|link| !R::LINKS.iter().any(|decl| decl.name == link.name))
         {

@@ -71,7 +71,7 @@ impl<B: Storage> Store<B> {
         action: impl IntoAction<R::Action>,
         attrs: Attrs,
     ) -> Result<R> {
-        let action = action.into_action(R::NAME)?;
+        let action = executable::<R>(action)?;
         self.write(Change::<R>::insert(action, attrs)).await
     }
 
@@ -84,14 +84,15 @@ impl<B: Storage> Store<B> {
     /// write transaction (the in-memory `record` only gives the id).
     ///
     /// Errors: [`Error::NotFound`] for a record without events,
-    /// [`Error::Deleted`], [`Error::UnknownAction`], [`Error::Invalid`].
+    /// [`Error::Deleted`], [`Error::UnknownAction`],
+    /// [`Error::ReservedAction`] for `savepoint`, [`Error::Invalid`].
     pub async fn execute<R: Changeset>(
         &self,
         record: &R,
         action: impl IntoAction<R::Action>,
         attrs: Attrs,
     ) -> Result<R> {
-        let action = action.into_action(R::NAME)?;
+        let action = executable::<R>(action)?;
         self.write(Change::<R>::execute(record.id(), action, attrs))
             .await
     }
@@ -127,11 +128,18 @@ impl<B: Storage> Store<B> {
     }
 
     /// Every event of the record up to and including `event`.
+    ///
+    /// Errors: [`Error::NotFound`] when `event` is not one of the record's.
     pub async fn previous_events<R: Changeset>(&self, event: &Event) -> Result<Vec<Event>> {
         let mut events = self.all_events::<R>(event.parent_id).await?;
-        if let Some(position) = events.iter().position(|e| e.id == event.id) {
-            events.truncate(position + 1);
-        }
+        let position = events
+            .iter()
+            .position(|e| e.id == event.id)
+            .ok_or(Error::NotFound {
+                schema: R::NAME,
+                id: event.id,
+            })?;
+        events.truncate(position + 1);
         Ok(events)
     }
 
@@ -176,6 +184,18 @@ impl<B: Storage> Store<B> {
     async fn write<R: Changeset>(&self, change: Change<R>) -> Result<R> {
         self.backend.write(R::Log::spec()?, change).await
     }
+}
+
+/// The action a caller asked for, refused when only the store may write it.
+fn executable<R: Changeset>(action: impl IntoAction<R::Action>) -> Result<R::Action> {
+    let action = action.into_action(R::NAME)?;
+    if action == R::Action::SAVEPOINT {
+        return Err(Error::ReservedAction {
+            schema: R::NAME,
+            action: action.name(),
+        });
+    }
+    Ok(action)
 }
 
 /// Replays events into a state as they stream in.

@@ -3,7 +3,7 @@
 //! collected, so one compile lists every misuse.
 
 use spector_core::action::{BUILT_IN_NAMES, FIRST_CUSTOM_CODE};
-use spector_core::{is_identifier, MAX_IDENTIFIER_LEN};
+use spector_core::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
 use syn::{Path, Type};
 
 use crate::ast::Record;
@@ -202,6 +202,9 @@ fn check_links(cx: &Ctxt, links: &[Link]) {
 /// The message for a name that `is_identifier` refuses: "`x y` is not a
 /// valid column name: ...". Shared with `event_log!`.
 pub fn not_an_identifier(what: &str, value: &str) -> String {
+    if is_sql_keyword(value) {
+        return format!("`{value}` is not a valid {what}: it is an SQL keyword");
+    }
     format!(
         "`{value}` is not a valid {what}: use ASCII letters, digits and `_`, \
          not starting with a digit, at most {MAX_IDENTIFIER_LEN} bytes"

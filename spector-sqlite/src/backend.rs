@@ -57,17 +57,30 @@ impl Sqlite {
     }
 
     /// Runs `work` with the connection on a blocking thread.
+    ///
+    /// A panic in `work` (a user's changeset, say) reaches the caller as a
+    /// panic, and does not make the connection unusable: the next call rolls
+    /// back any transaction it left open.
     pub async fn with_connection<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().map_err(|_| SqliteError::Poisoned)?;
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| {
+                conn.clear_poison();
+                poisoned.into_inner()
+            });
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK").map_err(storage)?;
+            }
             work(&mut conn)
         })
         .await
-        .map_err(SqliteError::from)?
+        .unwrap_or_else(|error| match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => Err(SqliteError::Task(error).into()),
+        })
     }
 }
 

@@ -22,10 +22,6 @@ pub enum SqliteError {
     /// The blocking task running the statement panicked or was cancelled.
     #[error("sqlite: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
-
-    /// A previous operation panicked while holding the connection.
-    #[error("sqlite: the connection was poisoned by a panic")]
-    Poisoned,
 }
 
 impl From<SqliteError> for Error {

@@ -41,10 +41,7 @@ pub(crate) fn write<P: WritePlan>(
 
 /// Inserts the event row and its link rows.
 fn insert_event(conn: &Connection, log: &'static LogSpec, event: &NewEvent) -> Result<()> {
-    let payload = serde_json::to_string(&event.payload).map_err(|e| Error::Decode {
-        event_id: event.id,
-        message: e.to_string(),
-    })?;
+    let payload = serde_json::to_string(event.payload()).map_err(Error::storage)?;
     let sql = format!(
         "INSERT INTO {} (id, parent_id, payload, schema, action, inserted_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -53,16 +50,16 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &NewEvent) -> R
     conn.prepare_cached(&sql)
         .and_then(|mut statement| {
             statement.execute(params![
-                event.id,
-                event.parent_id,
+                event.id(),
+                event.parent_id(),
                 payload,
-                event.schema,
-                event.action,
-                event.inserted_at.timestamp_micros(),
+                event.schema(),
+                event.action(),
+                event.inserted_at().timestamp_micros(),
             ])
         })
         .map_err(storage)?;
-    for link in &event.links {
+    for link in event.links() {
         let spec = log.link(&link.name).ok_or_else(|| Error::UnknownLink {
             schema: static_table(log),
             link: link.name.clone(),
@@ -72,14 +69,14 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &NewEvent) -> R
             spec.table, spec.column
         );
         conn.prepare_cached(&sql)
-            .and_then(|mut statement| statement.execute(params![event.id, link.target]))
+            .and_then(|mut statement| statement.execute(params![event.id(), link.target]))
             .map_err(|error| match error {
                 rusqlite::Error::SqliteFailure(_, Some(ref message))
                     if message.contains(LINK_ACROSS_RECORDS) =>
                 {
                     Error::LinkAcrossRecords {
                         link: link.name.clone(),
-                        event_id: event.id,
+                        event_id: event.id(),
                         target: link.target,
                     }
                 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 #[async_trait]
 pub trait TestDb: Send + Sync + Sized + 'static {
     /// The backend under test.
-    type Storage: Storage;
+    type Storage: Storage + Clone;
 
     /// Why the backend's tests are skipped, when the user opted out.
     fn skip_reason() -> Option<String> {

@@ -29,8 +29,8 @@ impl Changeset for Counter {
 }
 
 /// A note that keeps whatever JSON it is given, and may link to other events
-/// through `mentions` (to any event id in the attrs, unchecked) or refuse in
-/// its `prepare_event` hook.
+/// through `mentions` (to any event id in the attrs, unchecked), refuse in
+/// its `prepare_event` hook, or panic in its changeset (`"panic": true`).
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(log = TestEvents, links(mentions = "mentioned_id"))]
 pub struct Note {
@@ -42,6 +42,9 @@ pub struct Note {
 
 impl Changeset for Note {
     fn changeset(mut self, _action: NoteAction, attrs: &Attrs) -> Result<Self, Invalid> {
+        if attrs.get_or("panic", false)? {
+            panic!("Note::changeset panics on purpose");
+        }
         self.body = attrs.clone();
         Ok(self)
     }
@@ -58,7 +61,7 @@ impl Changeset for Note {
             event.link("mentions", target);
         }
         if let Some(name) = attrs.get::<String>("undeclared_link")? {
-            event.link(name, event.parent_id);
+            event.link(name, event.parent_id());
         }
         Ok(())
     }

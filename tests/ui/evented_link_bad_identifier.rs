@@ -7,6 +7,7 @@ use spector::{Evented, Uuid};
         edits = "previous id",
         parents(column = "event_id"),
         children(column = "child_id", table = "1children"),
+        replies(column = "user"),
     )
 )]
 struct Chat {

@@ -211,7 +211,36 @@ pub async fn missing_content_is_invalid_and_writes_nothing<D: TestDb>() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Invalid(_)), "{error}");
+    let error = store
+        .update(&chat, attrs! { "user_id": Uuid::now_v7(), "content": "  " })
+        .await
+        .unwrap_err();
+    let invalid = error.as_invalid().expect("a validation error");
+    assert_eq!(invalid.messages("content"), ["can't be blank"]);
     assert_eq!(db.count_rows("basic_chat_events").await, 2);
+}
+
+/// Only the `edit` action links: an update that happens to carry an
+/// `edits` attr adds a message and replaces nothing.
+pub async fn update_with_edits_attr_adds_a_message_and_links_nothing<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    let (chat, alice, _) = chat_with_two_messages(&db).await;
+    let first_message_id = chat.messages[1].id;
+    let chat = store
+        .update(
+            &chat,
+            attrs! { "user_id": alice, "content": "Third", "edits": first_message_id },
+        )
+        .await
+        .unwrap();
+    assert_eq!(contents(&chat), ["Third", "Hi there!", "Hello everyone!"]);
+    assert_eq!(db.count_rows("basic_chat_edits").await, 0);
+    let latest = list_messages(store, chat.id).await.unwrap();
+    assert_eq!(
+        event_contents(&latest),
+        ["Hello everyone!", "Hi there!", "Third"]
+    );
 }
 
 /// Editing a message that is not in the chat fails; no event, no link.

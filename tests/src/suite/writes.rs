@@ -1,6 +1,6 @@
 //! Writes: errors, reserved attrs, deletes, replay fidelity, rollbacks.
 
-use spector::{action, attrs, reserved, Attrs, Error};
+use spector::{action, attrs, reserved, Attrs, Error, Store};
 use spector_examples::basic_chat::{BasicChat, BasicChatEvents};
 use uuid::Uuid;
 
@@ -265,6 +265,82 @@ pub async fn previous_events_stop_at_the_given_event<D: TestDb>() {
     let second = store.event::<Counter>(events[1].id).await.unwrap();
     assert_eq!(second.as_ref(), Some(&events[1]));
     assert_eq!(store.event::<Note>(events[1].id).await.unwrap(), None);
+
+    let mut stranger = events[1].clone();
+    stranger.id = Uuid::now_v7();
+    let error = store
+        .previous_events::<Counter>(&stranger)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NotFound { id, .. } if id == stranger.id),
+        "{error}"
+    );
+}
+
+/// `savepoint` events hold snapshots the store writes itself: executing the
+/// action, typed or by name, is refused and writes nothing.
+pub async fn savepoint_action_cannot_be_executed<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let counter: Counter = store.insert(Attrs::new()).await.unwrap();
+    let typed = store
+        .execute(&counter, CounterAction::Savepoint, Attrs::new())
+        .await
+        .unwrap_err();
+    let named = store
+        .execute(&counter, "savepoint", Attrs::new())
+        .await
+        .unwrap_err();
+    let inserted = store
+        .insert_as::<Counter>(CounterAction::Savepoint, Attrs::new())
+        .await
+        .unwrap_err();
+    for error in [typed, named, inserted] {
+        assert!(
+            matches!(
+                error,
+                Error::ReservedAction {
+                    schema: "Counter",
+                    action: "savepoint"
+                }
+            ),
+            "{error}"
+        );
+    }
+    assert_eq!(db.count_rows("test_events").await, 1);
+}
+
+/// A changeset that panics fails its own call (the panic reaches the
+/// caller's task), writes nothing, and leaves the store usable.
+pub async fn panic_in_changeset_writes_nothing_and_store_stays_usable<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "text": "first" }).await.unwrap();
+    let panicking = Store::clone(store);
+    let id = note.id;
+    let outcome = tokio::spawn(async move {
+        let note = Note {
+            id,
+            ..Note::default()
+        };
+        panicking.update(&note, attrs! { "panic": true }).await
+    })
+    .await;
+    assert!(outcome.as_ref().is_err_and(|e| e.is_panic()), "{outcome:?}");
+    assert_eq!(db.count_rows("test_events").await, 1);
+    let note = store
+        .update(&note, attrs! { "text": "second" })
+        .await
+        .unwrap();
+    assert_eq!(
+        note.body.get::<String>("text").unwrap().as_deref(),
+        Some("second")
+    );
+    assert_eq!(store.get::<Note>(note.id).await.unwrap(), Some(note));
+    assert_eq!(db.count_rows("test_events").await, 2);
 }
 
 /// A stored payload that is not a JSON object fails replay, naming the event.
