@@ -5,7 +5,9 @@ use spector::{event_log, Attrs, Changeset, Error, Evented, Invalid};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use crate::support::{skip_if_opted_out, TestSchema};
+use spector_tests::{PostgresDb, TestDb};
+
+use crate::skip_if_opted_out;
 
 /// A record stored in a log whose table name is 60 bytes long.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
@@ -28,8 +30,8 @@ event_log!(LongNamedEvents {
 #[tokio::test]
 async fn log_with_too_long_derived_names_is_refused_before_any_ddl() {
     skip_if_opted_out!();
-    let schema = TestSchema::create().await;
-    let store = &schema.store;
+    let db = PostgresDb::create().await;
+    let store = db.store();
     let table = "a_table_name_that_is_exactly_sixty_bytes_long_xxxxxxx_events";
     assert_eq!(table.len(), 60);
 

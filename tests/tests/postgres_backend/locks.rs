@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
+use spector::postgres::record_lock_key;
 use spector::{event_log, Attrs, Changeset, Evented, Invalid};
-use spector_postgres::record_lock_key;
 use sqlx::{Connection, PgConnection};
 use tokio::time::timeout;
 use uuid::Uuid;
 
-use crate::support::{connect_raw, skip_if_opted_out, TestSchema};
+use spector_tests::{PostgresDb, TestDb};
+
+use crate::{connect_raw, skip_if_opted_out};
 
 /// How long a write that must not wait may take.
 const UNBLOCKED: Duration = Duration::from_secs(5);
@@ -58,8 +60,8 @@ async fn someone_waits_for(conn: &mut PgConnection, key: i64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writers_wait_for_their_own_record_only() {
     skip_if_opted_out!();
-    let schema = TestSchema::create().await;
-    let store = schema.store.clone();
+    let db = PostgresDb::create().await;
+    let store = db.store().clone();
     store.migrate::<LockTestEvents>().await.unwrap();
     let a: Tally = store.insert(Attrs::new()).await.unwrap();
     let b: Tally = store.insert(Attrs::new()).await.unwrap();
