@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use spector::sqlite::Sqlite;
-use spector::{Attrs, Error, Store};
-use spector_tests::records::{Counter, CounterAction, TestEvents, COUNTER_LIMIT};
+use spector::{Attrs, Store};
+use spector_tests::records::{Counter, TestEvents, COUNTER_LIMIT};
+use spector_tests::suite::concurrency::increment;
 use uuid::Uuid;
 
 const TASKS_PER_CONNECTION: usize = 8;
@@ -43,21 +44,7 @@ async fn increments_through_two_connections_serialize() {
         .flat_map(|store| std::iter::repeat_n(store, TASKS_PER_CONNECTION))
         .map(|store| {
             let store = store.clone();
-            let stale = counter.clone();
-            tokio::spawn(async move {
-                let (mut ok, mut refused) = (0u32, 0u32);
-                for _ in 0..INCREMENTS_PER_TASK {
-                    match store
-                        .execute(&stale, CounterAction::Increment, Attrs::new())
-                        .await
-                    {
-                        Ok(_) => ok += 1,
-                        Err(Error::Invalid(_)) => refused += 1,
-                        Err(other) => panic!("unexpected error: {other}"),
-                    }
-                }
-                (ok, refused)
-            })
+            tokio::spawn(async move { increment(&store, counter.id, INCREMENTS_PER_TASK).await })
         })
         .collect();
     let (mut succeeded, mut refused) = (0, 0);

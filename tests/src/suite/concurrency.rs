@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use spector::{Attrs, Error};
+use spector::{Attrs, Error, Storage, Store};
 use uuid::Uuid;
 
 use crate::db::TestDb;
@@ -12,6 +12,26 @@ use crate::records::{Counter, CounterAction, TestEvents, COUNTER_LIMIT};
 const TASKS: usize = 16;
 const INCREMENTS_PER_TASK: usize = 25;
 
+/// Increments the counter `id` `times` times through `store`, each call
+/// against a stale copy (the store rebuilds the state); returns how many
+/// calls succeeded and how many the changeset refused. Any other error
+/// panics.
+pub async fn increment<B: Storage>(store: &Store<B>, id: Uuid, times: usize) -> (u32, u32) {
+    let stale = Counter { id, count: 0 };
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..times {
+        match store
+            .execute(&stale, CounterAction::Increment, Attrs::new())
+            .await
+        {
+            Ok(_) => ok += 1,
+            Err(Error::Invalid(_)) => refused += 1,
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    (ok, refused)
+}
+
 /// Runs `INCREMENTS_PER_TASK` increments of each counter in `targets`, one
 /// task per target; returns (successes, validation errors) per task.
 async fn increment_concurrently<D: TestDb>(db: &Arc<D>, targets: Vec<Uuid>) -> Vec<(u32, u32)> {
@@ -19,22 +39,7 @@ async fn increment_concurrently<D: TestDb>(db: &Arc<D>, targets: Vec<Uuid>) -> V
         .into_iter()
         .map(|id| {
             let db = Arc::clone(db);
-            tokio::spawn(async move {
-                let stale = Counter { id, count: 0 };
-                let (mut ok, mut refused) = (0, 0);
-                for _ in 0..INCREMENTS_PER_TASK {
-                    match db
-                        .store()
-                        .execute(&stale, CounterAction::Increment, Attrs::new())
-                        .await
-                    {
-                        Ok(_) => ok += 1,
-                        Err(Error::Invalid(_)) => refused += 1,
-                        Err(other) => panic!("unexpected error: {other}"),
-                    }
-                }
-                (ok, refused)
-            })
+            tokio::spawn(async move { increment(db.store(), id, INCREMENTS_PER_TASK).await })
         })
         .collect();
     let mut results = Vec::new();
