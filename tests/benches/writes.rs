@@ -25,7 +25,7 @@
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
-use spector::postgres::Postgres;
+use spector::postgres::{record_lock_key, Postgres};
 use spector::sqlite::Sqlite;
 use spector::{action, now_micros, Attrs, Storage, Store};
 use spector_tests::records::{Counter, CounterAction, TestEvents};
@@ -179,9 +179,8 @@ async fn sqlite_rows(ops: usize) {
 async fn postgres_raw_execute(pool: &PgPool, parent_id: Uuid, locked: bool) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
     if locked {
-        let key = parent_id.as_u64_pair();
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind((key.0 ^ key.1) as i64)
+            .bind(record_lock_key("test_events", parent_id))
             .execute(&mut *tx)
             .await?;
     }
