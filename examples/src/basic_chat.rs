@@ -71,7 +71,9 @@ impl Changeset for BasicChat {
         if event.is(BasicChatAction::Edit) {
             let message_id: Uuid = attrs.fetch("edits")?;
             let is_version = |e: &&Event| {
-                e.id == message_id || e.payload.get::<Uuid>("edits") == Ok(Some(message_id))
+                e.id == message_id
+                    || e.is(BasicChatAction::Edit)
+                        && e.payload.get::<Uuid>("edits") == Ok(Some(message_id))
             };
             let replaced = previous_events
                 .iter()

@@ -44,6 +44,12 @@ impl Event {
             .map(|link| link.target)
     }
 
+    /// True when the event was produced by `action`, e.g.
+    /// `event.is(BasicChatAction::Edit)`.
+    pub fn is<A: RecordAction>(&self, action: A) -> bool {
+        self.action == action.code()
+    }
+
     /// True when this event is the first of its record.
     pub fn is_first(&self) -> bool {
         self.id == self.parent_id

@@ -221,7 +221,8 @@ pub async fn missing_content_is_invalid_and_writes_nothing<D: TestDb>() {
 }
 
 /// Only the `edit` action links: an update that happens to carry an
-/// `edits` attr adds a message and replaces nothing.
+/// `edits` attr adds a message, replaces nothing, and is not taken for a
+/// version of the message by a later edit.
 pub async fn update_with_edits_attr_adds_a_message_and_links_nothing<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
@@ -240,6 +241,20 @@ pub async fn update_with_edits_attr_adds_a_message_and_links_nothing<D: TestDb>(
     assert_eq!(
         event_contents(&latest),
         ["Hello everyone!", "Hi there!", "Third"]
+    );
+
+    store
+        .execute(
+            &chat,
+            BasicChatAction::Edit,
+            attrs! { "edits": first_message_id, "content": "Hello (edited)" },
+        )
+        .await
+        .unwrap();
+    let history = get_edit_history(store, first_message_id).await.unwrap();
+    assert_eq!(
+        event_contents(&history),
+        ["Hello everyone!", "Hello (edited)"]
     );
 }
 
