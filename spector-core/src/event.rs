@@ -61,82 +61,59 @@ impl Event {
 /// The hook may read it and attach links; everything else was fixed by the
 /// store (ids, timestamp, and the payload the changeset has already seen).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    id: Uuid,
-    parent_id: Uuid,
-    schema: i32,
-    action: i32,
-    payload: Attrs,
-    inserted_at: DateTime<Utc>,
-    links: Vec<Link>,
-}
+pub struct NewEvent(Event);
 
 impl NewEvent {
-    /// An event without links.
-    pub(crate) fn new(
-        id: Uuid,
-        parent_id: Uuid,
-        schema: i32,
-        action: i32,
-        payload: Attrs,
-        inserted_at: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            id,
-            parent_id,
-            schema,
-            action,
-            payload,
-            inserted_at,
-            links: Vec::new(),
-        }
+    /// The event the store is about to write.
+    pub(crate) fn new(event: Event) -> Self {
+        Self(event)
     }
 
     /// UUIDv7 of the event.
     pub fn id(&self) -> Uuid {
-        self.id
+        self.0.id
     }
 
     /// The record's id.
     pub fn parent_id(&self) -> Uuid {
-        self.parent_id
+        self.0.parent_id
     }
 
     /// Schema index of the record type.
     pub fn schema(&self) -> i32 {
-        self.schema
+        self.0.schema
     }
 
     /// Action code (see [`crate::action`]).
     pub fn action(&self) -> i32 {
-        self.action
+        self.0.action
     }
 
     /// True when the event was produced by `action`, e.g.
     /// `event.is(BasicChatAction::Edit)` in a `prepare_event` hook.
     pub fn is<A: RecordAction>(&self, action: A) -> bool {
-        self.action == action.code()
+        self.0.is(action)
     }
 
     /// The attrs to store, reserved attrs included.
     pub fn payload(&self) -> &Attrs {
-        &self.payload
+        &self.0.payload
     }
 
     /// When the event is written.
     pub fn inserted_at(&self) -> DateTime<Utc> {
-        self.inserted_at
+        self.0.inserted_at
     }
 
     /// Links to write with the event.
     pub fn links(&self) -> &[Link] {
-        &self.links
+        &self.0.links
     }
 
     /// Attaches a link called `name` to the event `target` (which must belong
     /// to the same record).
     pub fn link(&mut self, name: impl Into<String>, target: Uuid) {
-        self.links.push(Link {
+        self.0.links.push(Link {
             name: name.into(),
             target,
         });
@@ -144,15 +121,7 @@ impl NewEvent {
 
     /// The stored form of this event, once written.
     pub fn into_event(self) -> Event {
-        Event {
-            id: self.id,
-            parent_id: self.parent_id,
-            schema: self.schema,
-            action: self.action,
-            payload: self.payload,
-            inserted_at: self.inserted_at,
-            links: self.links,
-        }
+        self.0
     }
 }
 

@@ -117,14 +117,15 @@ impl<R: Changeset> WritePlan for Change<R> {
         };
         let inserted_at = next_timestamp(history.last().map(|e| e.inserted_at));
         let payload = self.payload(id, inserted_at);
-        let mut event = NewEvent::new(
+        let mut event = NewEvent::new(Event {
             id,
-            self.record.unwrap_or(id),
-            R::SCHEMA_INDEX,
-            action.map_or(action::DELETE, RecordAction::code),
+            parent_id: self.record.unwrap_or(id),
+            schema: R::SCHEMA_INDEX,
+            action: action.map_or(action::DELETE, RecordAction::code),
             payload,
             inserted_at,
-        );
+            links: Vec::new(),
+        });
         let new_state = match action {
             Some(action) => state.changeset(action, event.payload())?,
             None => state,
