@@ -4,16 +4,169 @@
 //! `edit`) is appended as an immutable event row in a SQL table; the current
 //! state is rebuilt by replaying the record's events through the record
 //! type's own [`Changeset`]. Links relate events to each other (edit
-//! history, conversation branches).
+//! history, conversation branches). Typed at the edges, JSON in the log:
+//! actions carry serde payloads, links and ids are Rust types, and the rows
+//! stay Spector's (a JSON payload, integer codes).
 //!
-//! This facade re-exports [`spector_core`], the [`Evented`](derive@Evented)
-//! derive and the [`event_log!`] macro, and the backends chosen by cargo
-//! feature: `sqlite` (default, [`sqlite`]) and `postgres` ([`postgres`]).
+//! Backends are chosen by cargo feature: `sqlite` (default, [`sqlite`]) and
+//! `postgres` ([`postgres`]).
 //!
-//! See the workspace README for a walk through the basic chat example.
+//! # Quick start
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid, Store};
+//!
+//! /// The payload of `insert` and `update`: one message.
+//! #[derive(Debug, Clone, Serialize, Deserialize)]
+//! pub struct Post { pub content: String }
+//!
+//! #[derive(Debug, Clone, Default, PartialEq, Evented)]
+//! #[evented(log = ChatEvents, actions(insert = Post, update = Post, clear))]
+//! pub struct Chat { pub id: Id<Chat>, pub messages: Vec<String> }
+//!
+//! event_log!(pub ChatEvents { table: "chat_events", schemas: [Chat] });
+//!
+//! impl Changeset for Chat {
+//!     // Live only: refuses new operations, never stored history.
+//!     fn validate(&self, action: &ChatAction, _meta: &EventMeta) -> Result<(), Invalid> {
+//!         match action {
+//!             ChatAction::Insert(post) | ChatAction::Update(post) if post.content.trim().is_empty() => {
+//!                 Err(Invalid::new("content", "can't be blank"))
+//!             }
+//!             _ => Ok(()),
+//!         }
+//!     }
+//!
+//!     // Live and on replay: applies what was stored.
+//!     fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+//!         match action {
+//!             ChatAction::Insert(post) | ChatAction::Update(post) => self.messages.push(post.content),
+//!             ChatAction::Clear(_) => self.messages.clear(),
+//!         }
+//!         Ok(self)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> spector::Result<()> {
+//! let store = Store::<spector::sqlite::Sqlite>::connect("sqlite::memory:").await?;
+//! store.migrate::<ChatEvents>().await?;
+//!
+//! let chat: Chat = store.insert(Post { content: "Hello".into() }).await?;
+//! let chat = store.update(chat.id, Post { content: "Hi!".into() }).await?;
+//! assert_eq!(chat.messages, ["Hello", "Hi!"]);
+//! assert_eq!(store.get(chat.id).await?, Some(chat.clone()));   // live == replayed
+//!
+//! let refused = store.update(chat.id, Post { content: " ".into() }).await;
+//! assert!(matches!(refused, Err(spector::Error::Invalid(_))));
+//! assert_eq!(store.all_events(chat.id).await?.len(), 2);         // nothing written
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Declaring a record type
+//!
+//! `#[derive(Evented)]` goes on a struct with named fields, no generics, a
+//! `Default` impl and an `id` field of type `Id<Self>` (or `Uuid`): the id
+//! of the record's first event. Its `#[evented(...)]` options (several
+//! attributes merge):
+//!
+//! - `log = Path` (required): the event log the type writes to, declared
+//!   with [`event_log!`], which must list the type in its `schemas`.
+//! - `actions(...)`: the payloads of the built-in actions and the custom
+//!   actions, each a snake_case name:
+//!   - `insert = NewMessage`, `update = NewMessage`: the payload types of the
+//!     built-ins (default [`Attrs`], Spector's dynamic form);
+//!   - `edit`: a custom action carrying [`Attrs`];
+//!   - `edit = EditMessage`: a custom action carrying a payload type (any
+//!     `Debug + Serialize + Deserialize` type that serializes to a JSON
+//!     object);
+//!   - `archive = 17`: an explicit stored code, any `i32` but 1–4 (the
+//!     built-ins'); otherwise the code is
+//!     [`custom_action_code`](action::custom_action_code) of the name;
+//!   - `soft_delete(alias = archive)`: a renamed action that keeps the code
+//!     of its former name, so old events still decode; the by-name path
+//!     accepts both names;
+//!   - `edit(payload = EditMessage, code = 17)`: the long form.
+//! - `links(...)`: links the type's events may carry: `edits` (column
+//!   `edits_id`), `edits = "previous_id"`, or
+//!   `parents(column = "parent_event_id", table = "chat_parents")`. Names
+//!   are plain SQL identifiers; the table defaults to the log table's name
+//!   without `_events`, `_`, and the link name.
+//! - `version = n`: stored in every new event (default 0); see
+//!   [`EventMeta::version`].
+//!
+//! It generates `{Struct}Action` (an enum whose variants carry the payloads:
+//! `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link
+//! enum `{Struct}Link` (one variant per link) and `impl Evented`. Every
+//! misuse is a compile error on the offending token, all reported in one
+//! compile, and nothing else fails with them.
+//!
+//! # Rows
+//!
+//! Each event row holds the payload as a JSON object plus the reserved keys
+//! `__version__`, `__event_id__`, `updated_at` (and `inserted_at` on the
+//! first event); they reach your code as [`EventMeta`], never inside the
+//! payload. Built-in action codes are Spector-Elixir's: insert 1, update 2,
+//! delete 3, savepoint 4.
 
-pub use spector_core::*;
-pub use spector_derive::{event_log, Evented};
+#![warn(missing_docs)]
+
+pub use spector_core::{
+    action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event,
+    EventLog, EventMeta, Evented, Id, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
+    RecordLink, Replay, Result, Store, Uuid,
+};
+
+/// Declares an event log: its table and the record types stored in it.
+///
+/// ```
+/// # use spector::{Evented, Id};
+/// # #[derive(Debug, Default, Evented)] #[evented(log = ChatEvents)] pub struct Chat { pub id: Id<Chat> }
+/// # #[derive(Debug, Default, Evented)] #[evented(log = ChatEvents)] pub struct Comment { pub id: Id<Comment> }
+/// spector::event_log!(
+///     /// Events of chats and their comments.
+///     pub ChatEvents {
+///         table: "chat_events",
+///         schemas: [Chat, Comment = 10],
+///     }
+/// );
+/// ```
+///
+/// - `table` (required): the event table, a plain SQL identifier.
+/// - `schemas` (required): the record types, each with its schema index.
+///   The first type without an explicit index gets 0, every later one the
+///   previous index + 1; explicit indexes (`Comment = 10`) may not go
+///   backwards. Keep indexes stable: stored events refer to them. Every
+///   type must declare this log (`#[evented(log = ChatEvents)]`).
+///
+/// It generates a unit struct (`Debug`, `Clone`, `Copy`, `Default`)
+/// implementing [`EventLog`], and [`LogMember`] for each record type.
+/// Outer attributes and doc comments before the visibility go on the struct.
+pub use spector_derive::event_log;
+
+/// Derives [`Evented`], `{Struct}Action` and `{Struct}Link` for a record
+/// type; its `#[evented(...)]` options are listed in the
+/// [crate documentation](crate#declaring-a-record-type).
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use spector::{Evented, Id, Uuid};
+///
+/// #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// pub struct EditMessage { pub edits: Uuid, pub content: String }
+///
+/// #[derive(Debug, Clone, Default, PartialEq, Evented)]
+/// #[evented(log = BasicChatEvents, actions(edit = EditMessage), links(edits = "previous_id"))]
+/// pub struct BasicChat { pub id: Id<BasicChat>, pub messages: Vec<String> }
+/// # spector::event_log!(pub BasicChatEvents { table: "basic_chat_events", schemas: [BasicChat] });
+///
+/// let edit = BasicChatAction::Edit(EditMessage { edits: Uuid::nil(), content: "Hi".into() });
+/// assert_eq!(spector::RecordAction::name(&edit), "edit");
+/// assert_eq!(spector::RecordLink::name(BasicChatLink::Edits), "edits");
+/// ```
+pub use spector_derive::Evented;
 
 /// The SQLite backend (feature `sqlite`, on by default).
 #[cfg(feature = "sqlite")]
@@ -22,3 +175,6 @@ pub use spector_sqlite as sqlite;
 /// The PostgreSQL backend (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub use spector_postgres as postgres;
+
+#[doc(hidden)]
+pub use spector_core::__private;

@@ -6,7 +6,8 @@
 //! the log and every version of a message can be listed.
 
 use serde::{Deserialize, Serialize};
-use spector::{event_log, Attrs, Changeset, Event, Evented, Invalid, NewEvent, Storage, Store};
+use spector::backend::Storage;
+use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent, Store};
 use uuid::Uuid;
 
 /// One message; its `id` is the id of the event that created it.
@@ -20,20 +21,34 @@ pub struct Message {
     pub content: String,
 }
 
-impl Message {
-    /// A message from the attrs of the event that creates it.
-    pub fn changeset(attrs: &Attrs) -> Result<Self, Invalid> {
-        attrs.validate_required(&["user_id", "content"])?;
-        attrs.put_event_id("id")?.decode()
-    }
+/// The payload of `insert` and `update`: a new message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewMessage {
+    /// The author.
+    pub user_id: Uuid,
+    /// The text.
+    pub content: String,
+}
+
+/// The payload of `edit`: the message to change and its new text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditMessage {
+    /// The message edited: the id of the event that created it.
+    pub edits: Uuid,
+    /// The new text.
+    pub content: String,
 }
 
 /// A conversation: its messages, the most recent first.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = BasicChatEvents, actions(edit), links(edits = "previous_id"))]
+#[evented(
+    log = BasicChatEvents,
+    actions(insert = NewMessage, update = NewMessage, edit = EditMessage),
+    links(edits = "previous_id")
+)]
 pub struct BasicChat {
     /// The chat id (= id of its first event).
-    pub id: Uuid,
+    pub id: Id<BasicChat>,
     /// The messages, newest first.
     pub messages: Vec<Message>,
 }
@@ -44,45 +59,73 @@ event_log!(pub BasicChatEvents {
 });
 
 impl Changeset for BasicChat {
-    fn changeset(mut self, action: BasicChatAction, attrs: &Attrs) -> Result<Self, Invalid> {
-        match action {
-            BasicChatAction::Edit => {
-                let message_id: Uuid = attrs.fetch("edits")?;
-                let content: String = attrs.fetch("content")?;
-                let message = self
-                    .messages
-                    .iter_mut()
-                    .find(|message| message.id == message_id)
-                    .ok_or_else(|| Invalid::new("edits", "no such message"))?;
-                message.content = content;
+    /// New messages and edits need text; only existing messages can be edited.
+    fn validate(&self, action: &BasicChatAction, _meta: &EventMeta) -> Result<(), Invalid> {
+        let content = match action {
+            BasicChatAction::Insert(message) | BasicChatAction::Update(message) => {
+                &message.content
             }
-            _ => self.messages.insert(0, Message::changeset(attrs)?),
+            BasicChatAction::Edit(edit) => {
+                if !self.messages.iter().any(|m| m.id == edit.edits) {
+                    return Err(Invalid::new("edits", "no such message"));
+                }
+                &edit.content
+            }
+        };
+        if content.trim().is_empty() {
+            return Err(Invalid::new("content", "can't be blank"));
+        }
+        Ok(())
+    }
+
+    /// A new message goes first, with the id of its event; an edit replaces
+    /// a message's text and keeps its id and author.
+    fn changeset(mut self, action: BasicChatAction, meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            BasicChatAction::Insert(new) | BasicChatAction::Update(new) => {
+                let message = Message {
+                    id: meta.id,
+                    user_id: new.user_id,
+                    content: new.content,
+                };
+                self.messages.insert(0, message);
+            }
+            BasicChatAction::Edit(edit) => {
+                for message in self.messages.iter_mut().filter(|m| m.id == edit.edits) {
+                    message.content.clone_from(&edit.content);
+                }
+            }
         }
         Ok(self)
     }
 
-    /// An edit links to the version it replaces: the newest event that
-    /// created or edited the message.
+    /// An edit links to the version it replaces: the message's creation
+    /// event, or the latest edit of it.
     fn prepare_event(
-        event: &mut NewEvent,
-        previous_events: &[Event],
-        attrs: &Attrs,
+        event: &mut NewEvent<Self>,
+        history: &[Event],
+        _chat: &Self,
     ) -> Result<(), Invalid> {
-        if event.is(BasicChatAction::Edit) {
-            let message_id: Uuid = attrs.fetch("edits")?;
-            let is_version = |e: &&Event| {
-                e.id == message_id
-                    || e.is(BasicChatAction::Edit)
-                        && e.payload.get::<Uuid>("edits") == Ok(Some(message_id))
-            };
-            let replaced = previous_events
+        if let BasicChatAction::Edit(edit) = event.action() {
+            let mut latest = edit.edits;
+            while let Some(newer) = history
                 .iter()
-                .rev()
-                .find(is_version)
-                .ok_or_else(|| Invalid::new("edits", "no such message"))?;
-            event.link("edits", replaced.id);
+                .find(|e| e.linked(BasicChatLink::Edits).any(|replaced| replaced == latest))
+            {
+                latest = newer.id;
+            }
+            event.link(BasicChatLink::Edits, latest);
         }
         Ok(())
+    }
+}
+
+/// The text an event of a chat carries: the message it added or the new
+/// text of an edit.
+pub fn content(event: &Event) -> Option<String> {
+    match event.action::<BasicChat>().ok()? {
+        BasicChatAction::Insert(new) | BasicChatAction::Update(new) => Some(new.content),
+        BasicChatAction::Edit(edit) => Some(edit.content),
     }
 }
 
@@ -90,10 +133,13 @@ impl Changeset for BasicChat {
 /// replaced, oldest first.
 pub async fn list_messages<B: Storage>(
     store: &Store<B>,
-    chat_id: Uuid,
+    chat_id: Id<BasicChat>,
 ) -> spector::Result<Vec<Event>> {
-    let events = store.all_events::<BasicChat>(chat_id).await?;
-    let replaced: Vec<Uuid> = events.iter().flat_map(|e| e.linked("edits")).collect();
+    let events = store.all_events(chat_id).await?;
+    let replaced: Vec<Uuid> = events
+        .iter()
+        .flat_map(|e| e.linked(BasicChatLink::Edits))
+        .collect();
     Ok(events
         .into_iter()
         .filter(|e| !replaced.contains(&e.id))
@@ -110,7 +156,7 @@ pub async fn get_edit_history<B: Storage>(
     let mut next = store.event::<BasicChat>(message_id).await?;
     while let Some(version) = next {
         next = store
-            .linking_to::<BasicChat>("edits", version.id)
+            .linking_to(BasicChatLink::Edits, version.id)
             .await?
             .into_iter()
             .next();

@@ -1,12 +1,8 @@
 //! Attrs: the attributes of one operation, a JSON object.
 
-use std::ops::RangeBounds;
-
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use crate::invalid::Invalid;
 
@@ -18,15 +14,18 @@ pub mod reserved {
     pub const EVENT_ID: &str = "__event_id__";
     /// When the record was created (insert only, unless the caller set it).
     pub const INSERTED_AT: &str = "inserted_at";
-    /// When the event was written (unless the caller set it).
+    /// When the event was written.
     pub const UPDATED_AT: &str = "updated_at";
+    /// Every reserved key: the store writes them, a payload may not.
+    pub const ALL: [&str; 4] = [VERSION, EVENT_ID, INSERTED_AT, UPDATED_AT];
 }
 
-/// The attributes of one operation: a JSON object, stored as the event's
-/// payload and handed to the changeset, live and on replay alike.
+/// A JSON object: the stored form of every payload, and the payload of an
+/// action declared without a type (`actions(edit)`, Spector's dynamic form).
 ///
 /// Build them with [`attrs!`](crate::attrs!), read them with typed
-/// [`get`](Attrs::get) / [`fetch`](Attrs::fetch) / [`get_or`](Attrs::get_or).
+/// [`get`](Attrs::get) / [`fetch`](Attrs::fetch) / [`get_or`](Attrs::get_or),
+/// or [`decode`](Attrs::decode) them into a struct.
 ///
 /// ```
 /// use spector_core::{attrs, Attrs};
@@ -64,11 +63,32 @@ impl Attrs {
         }
     }
 
-    /// Serializes `value` into attrs (it must serialize to a JSON object).
-    pub fn from_serialize(value: &impl Serialize) -> Result<Self, Invalid> {
+    /// Serializes a payload into attrs.
+    ///
+    /// ```
+    /// use spector_core::{attrs, Attrs};
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Post { content: &'static str }
+    ///
+    /// assert_eq!(Attrs::encode(&Post { content: "Hi" }).unwrap(), attrs! { "content": "Hi" });
+    /// assert!(Attrs::encode(&42).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] on `payload` when `value` does not serialize to a JSON
+    /// object (or fails to serialize at all).
+    pub fn encode(value: &impl Serialize) -> Result<Self, Invalid> {
         let value =
-            serde_json::to_value(value).map_err(|e| Invalid::new("attrs", e.to_string()))?;
-        Self::from_value(value)
+            serde_json::to_value(value).map_err(|e| Invalid::new("payload", e.to_string()))?;
+        match value {
+            Value::Object(map) => Ok(Self(map)),
+            other => Err(Invalid::new(
+                "payload",
+                format!("must serialize to a JSON object, got {other}"),
+            )),
+        }
     }
 
     /// The JSON object.
@@ -96,13 +116,6 @@ impl Attrs {
         self.0.insert(key.into(), value.into());
     }
 
-    /// Sets `key` only when it is absent.
-    pub fn insert_default(&mut self, key: &str, value: impl Into<Value>) {
-        if !self.0.contains_key(key) {
-            self.0.insert(key.to_owned(), value.into());
-        }
-    }
-
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.0.remove(key)
@@ -116,14 +129,7 @@ impl Attrs {
     /// changeset sees them, so the live state equals the replayed one on
     /// every backend.
     ///
-    /// ```
-    /// use spector_core::attrs;
-    ///
-    /// let mut attrs = attrs! { "whole": 5.0, "half": 0.5, "nested": [1e19] };
-    /// attrs.canonicalize_numbers();
-    /// assert_eq!(attrs, attrs! { "whole": 5, "half": 0.5, "nested": [10_000_000_000_000_000_000u64] });
-    /// ```
-    pub fn canonicalize_numbers(&mut self) {
+    pub(crate) fn canonicalize_numbers(&mut self) {
         self.0.values_mut().for_each(canonicalize_numbers);
     }
 
@@ -182,65 +188,26 @@ impl Attrs {
         Ok(self.get(key)?.unwrap_or(default))
     }
 
-    /// The id of the event these attrs belong to (`__event_id__`).
-    ///
-    /// Always present inside a changeset and a `prepare_event` hook.
-    pub fn event_id(&self) -> Result<Uuid, Invalid> {
-        self.fetch(reserved::EVENT_ID)
-    }
-
-    /// The version of the record type that wrote these attrs (`__version__`,
-    /// 0 when absent).
-    pub fn version(&self) -> Result<u32, Invalid> {
-        self.get_or(reserved::VERSION, 0)
-    }
-
-    /// True when the attrs were written by version `version`.
-    pub fn version_is(&self, version: u32) -> bool {
-        self.version().is_ok_and(|v| v == version)
-    }
-
-    /// True when the attrs were written by a version within `range`.
-    pub fn version_in(&self, range: impl RangeBounds<u32>) -> bool {
-        self.version().is_ok_and(|v| range.contains(&v))
-    }
-
-    /// When the record was created (`inserted_at`), if set.
-    pub fn inserted_at(&self) -> Result<Option<DateTime<Utc>>, Invalid> {
-        self.get(reserved::INSERTED_AT)
-    }
-
-    /// When the event was written (`updated_at`), if set.
-    pub fn updated_at(&self) -> Result<Option<DateTime<Utc>>, Invalid> {
-        self.get(reserved::UPDATED_AT)
-    }
-
-    /// A copy of the attrs with `field` set to the current event id: the Rust
-    /// form of the guide's `changeset_put_event_id`, used to give a nested
-    /// value (such as a chat message) the id of the event that created it.
-    ///
-    /// ```
-    /// use spector_core::{attrs, reserved};
-    /// use uuid::Uuid;
-    ///
-    /// let event_id = Uuid::now_v7();
-    /// let mut attrs = attrs! { "content": "Hi" };
-    /// attrs.insert(reserved::EVENT_ID, event_id.to_string());
-    /// let message = attrs.put_event_id("id").unwrap();
-    /// assert_eq!(message.fetch::<Uuid>("id").unwrap(), event_id);
-    /// ```
-    pub fn put_event_id(&self, field: &str) -> Result<Attrs, Invalid> {
-        let mut copy = self.clone();
-        copy.insert(field, self.event_id()?.to_string());
-        Ok(copy)
-    }
-
     /// Decodes the attrs into a struct `T`, ignoring keys `T` does not know.
     ///
     /// A missing field is an [`Invalid`] error `"can't be blank"` on it; a
     /// value of the wrong type an error on its path.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] naming the field that is missing or malformed.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Invalid> {
-        serde_path_to_error::deserialize(Value::Object(self.0.clone())).map_err(|error| {
+        self.clone().into_decoded()
+    }
+
+    /// Decodes the attrs into `T` like [`decode`](Attrs::decode), consuming
+    /// them (no copy).
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] naming the field that is missing or malformed.
+    pub fn into_decoded<T: DeserializeOwned>(self) -> Result<T, Invalid> {
+        serde_path_to_error::deserialize(Value::Object(self.0)).map_err(|error| {
             let path = error.path().to_string();
             let message = error.into_inner().to_string();
             match missing_field(&message) {
@@ -313,6 +280,9 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Attrs {
 #[macro_export]
 macro_rules! attrs {
     ($($body:tt)*) => {
-        $crate::Attrs::from_value($crate::__private::json!({ $($body)* })).unwrap_or_default()
+        match $crate::__private::json!({ $($body)* }) {
+            $crate::__private::Value::Object(map) => $crate::Attrs::from_map(map),
+            _ => ::core::unreachable!("a JSON object literal is an object"),
+        }
     };
 }

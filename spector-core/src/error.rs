@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::invalid::Invalid;
 
-/// A boxed error from a storage backend.
+/// A boxed error from a storage backend or a decoder.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Result of Spector's operations.
@@ -12,92 +12,120 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in an operation. Nothing is written when an
 /// operation returns an error.
+///
+/// Each variant says what to do next; `record_type` is always the record
+/// type's name (`BasicChat`), whichever backend reports it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The attrs were refused by the changeset or the `prepare_event` hook.
-    #[error("invalid attrs: {0}")]
+    /// The live rules (`validate`), the transition or the `prepare_event`
+    /// hook refused the operation, or its payload did not decode. The
+    /// caller's input is wrong: show the field messages (an HTTP 422).
+    #[error("invalid: {0}")]
     Invalid(#[from] Invalid),
 
-    /// The record has no events (or none of this record type), or the
-    /// event asked for is not one of the record's.
-    #[error("{schema} {id} not found")]
+    /// The record has no events of this record type, or the event asked for
+    /// is not one of the record's (an HTTP 404).
+    #[error("{record_type} {id} not found")]
     NotFound {
         /// The record type.
-        schema: &'static str,
+        record_type: &'static str,
         /// The record id, or the event id.
         id: Uuid,
     },
 
-    /// The record's history ends in a delete.
-    #[error("{schema} {id} is deleted")]
+    /// The record's history ends in a delete (an HTTP 404 or 410).
+    #[error("{record_type} {id} is deleted")]
     Deleted {
         /// The record type.
-        schema: &'static str,
+        record_type: &'static str,
         /// The record id.
         id: Uuid,
     },
 
-    /// The record type declares no action of that name.
-    #[error("{schema} has no action `{action}`")]
+    /// The by-name path was given a name the record type does not declare.
+    /// Only callers that name actions at run time see it (an HTTP 400).
+    #[error("{record_type} has no action `{action}`{hint}", hint = unknown_action_hint(action))]
     UnknownAction {
         /// The record type.
-        schema: &'static str,
+        record_type: &'static str,
         /// The name asked for.
         action: String,
     },
 
-    /// The action exists but is not the caller's to run: `savepoint`
-    /// events hold snapshots that the store writes itself.
-    #[error("{schema}: the `{action}` action is reserved and cannot be executed")]
+    /// The action exists but only the store writes it (`savepoint`).
+    #[error("{record_type}: the `{action}` action is reserved and cannot be executed")]
     ReservedAction {
         /// The record type.
-        schema: &'static str,
+        record_type: &'static str,
         /// The action's name.
         action: &'static str,
     },
 
-    /// A stored event has an action code its record type does not declare.
-    #[error("event {event_id} of {schema} has unknown action code {code}")]
+    /// A stored event has an action code its record type does not declare:
+    /// the type lost an action that old events still use. Declare it again
+    /// (or an alias keeping its code).
+    #[error("event {event_id} of {record_type} has unknown action code {code}")]
     UnknownActionCode {
         /// The record type.
-        schema: &'static str,
+        record_type: &'static str,
         /// The event.
         event_id: Uuid,
         /// The stored code.
         code: i32,
     },
 
-    /// A link name that the record type (or its event log) does not declare.
-    #[error("{schema} has no link `{link}`")]
+    /// The event log has no link table of that name.
+    #[error("{record_type} has no link `{link}`")]
     UnknownLink {
-        /// The record type, or the event log's table.
-        schema: &'static str,
+        /// The record type.
+        record_type: &'static str,
         /// The link name asked for.
         link: String,
     },
 
-    /// The two ends of a link belong to different records.
+    /// The two ends of a link belong to different records; nothing was
+    /// written. Link only to events of the same record.
     #[error("link `{link}` from event {event_id} to {target} crosses records")]
     LinkAcrossRecords {
         /// The link name.
-        link: String,
+        link: &'static str,
         /// The event that holds the link.
         event_id: Uuid,
         /// The event it points to.
         target: Uuid,
     },
 
-    /// A stored payload could not be decoded during replay.
-    #[error("event {event_id} has a payload that does not decode: {message}")]
+    /// A stored payload does not decode into its action's payload type: the
+    /// type changed incompatibly. Give the field a default, or raise the
+    /// record type's version and convert old payloads.
+    #[error("event {event_id} of {record_type} does not decode: {source}")]
     Decode {
+        /// The record type.
+        record_type: &'static str,
         /// The event whose payload is bad.
         event_id: Uuid,
         /// What was wrong.
-        message: String,
+        #[source]
+        source: BoxError,
     },
 
-    /// The event log declaration is not usable (bad identifier, conflicting links …).
+    /// The transition (`changeset`) refused a stored event during replay.
+    /// Stored history is never wrong: move the rule that refuses it into
+    /// `validate`, which runs for new writes only.
+    #[error("stored event {event_id} of {record_type} is refused by its changeset on replay: {source}")]
+    Replay {
+        /// The record type.
+        record_type: &'static str,
+        /// The event the transition refused.
+        event_id: Uuid,
+        /// The transition's refusal.
+        #[source]
+        source: Invalid,
+    },
+
+    /// The event log declaration is not usable (bad identifier, conflicting
+    /// links …). Fix the declaration.
     #[error("event log `{table}` is misdeclared: {reason}")]
     InvalidLog {
         /// The log's table.
@@ -106,9 +134,18 @@ pub enum Error {
         reason: String,
     },
 
-    /// The database failed; the operation was rolled back.
+    /// The database failed; the operation was rolled back (an HTTP 503).
     #[error("storage error: {0}")]
     Storage(#[source] BoxError),
+}
+
+/// The end of an unknown-action message: built-ins that are not actions
+/// say where they live.
+fn unknown_action_hint(action: &str) -> &'static str {
+    match action {
+        "delete" => ": `delete` is built in, use `Store::delete`",
+        _ => "",
+    }
 }
 
 impl Error {

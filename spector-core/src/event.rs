@@ -1,33 +1,61 @@
-//! Events as stored, and events about to be written.
+//! Events as stored, their metadata, and events about to be written.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use uuid::Uuid;
 
-use crate::action::RecordAction;
-use crate::attrs::Attrs;
+use crate::action::{self, RecordAction};
+use crate::attrs::{reserved, Attrs};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::link::{Link, RecordLink};
+use crate::record::Evented;
 
-/// One link of an event: a named relationship to another event of the same
-/// record (e.g. `edits` → the version an edit replaces).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Link {
-    /// The link name, as declared in `#[evented(links(...))]`.
-    pub name: String,
-    /// The event linked to.
-    pub target: Uuid,
+/// What the store records about an event beside its payload: handed to
+/// [`Changeset::validate`](crate::Changeset::validate) and
+/// [`Changeset::changeset`](crate::Changeset::changeset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventMeta {
+    /// The event's id (UUIDv7). A nested value created by the event (a chat
+    /// message) can take it as its own id.
+    pub id: Uuid,
+    /// The record's id: the id of its first event.
+    pub record_id: Uuid,
+    /// The version of the record type that wrote the event (`__version__`,
+    /// 0 when absent).
+    pub version: u32,
+    /// When the event was written (microseconds, UTC).
+    pub inserted_at: DateTime<Utc>,
+}
+
+impl EventMeta {
+    /// True when the event was written by version `version` of the record
+    /// type (Spector's `version_is`).
+    pub fn version_is(&self, version: u32) -> bool {
+        self.version == version
+    }
+
+    /// True when the event was written by a version within `range`
+    /// (Spector's `version_in`).
+    pub fn version_in(&self, range: impl std::ops::RangeBounds<u32>) -> bool {
+        range.contains(&self.version)
+    }
 }
 
 /// One stored event: an immutable row of an event log table.
+///
+/// The row is Spector's: a JSON `payload` and integer codes. Read it typed
+/// with [`action`](Event::action) and [`linked`](Event::linked).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// UUIDv7 of the event.
     pub id: Uuid,
     /// The record's id: the id of its first event.
     pub parent_id: Uuid,
-    /// Schema index of the record type.
-    pub schema: i32,
-    /// Action code (see [`crate::action`]).
-    pub action: i32,
-    /// The attrs as stored, reserved attrs included.
+    /// Schema index of the record type in its log.
+    pub schema_index: i32,
+    /// Stored action code (see [`crate::action`]).
+    pub action_code: i32,
+    /// The payload as stored, reserved keys included.
     pub payload: Attrs,
     /// When the event was written (microseconds, UTC).
     pub inserted_at: DateTime<Utc>,
@@ -36,18 +64,55 @@ pub struct Event {
 }
 
 impl Event {
-    /// Targets of this event's links called `name`.
-    pub fn linked<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Uuid> + 'a {
-        self.links
-            .iter()
-            .filter(move |link| link.name == name)
-            .map(|link| link.target)
+    /// The event's typed action with its decoded payload, as the record
+    /// type `R` replays it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownActionCode`] for a delete or savepoint event or a code
+    /// `R` does not declare; [`Error::Decode`] when the payload does not
+    /// decode into the action's payload type.
+    pub fn action<R: Evented>(&self) -> Result<R::Action> {
+        decode_action::<R>(self.id, self.action_code, self.payload.clone())
     }
 
-    /// True when the event was produced by `action`, e.g.
-    /// `event.is(BasicChatAction::Edit)`.
-    pub fn is<A: RecordAction>(&self, action: A) -> bool {
-        self.action == action.code()
+    /// The name of the event's action for record type `R` (`insert`,
+    /// `edit`, `delete`, …), if `R` declares its code.
+    pub fn action_name<R: Evented>(&self) -> Option<&'static str> {
+        match self.action_code {
+            action::DELETE => Some("delete"),
+            action::SAVEPOINT => Some("savepoint"),
+            code => R::Action::name_of(code),
+        }
+    }
+
+    /// True for a delete event.
+    pub fn is_delete(&self) -> bool {
+        self.action_code == action::DELETE
+    }
+
+    /// The event's metadata: id, record id, version and time.
+    pub fn meta(&self) -> EventMeta {
+        EventMeta {
+            id: self.id,
+            record_id: self.parent_id,
+            version: self
+                .payload
+                .get::<u32>(reserved::VERSION)
+                .ok()
+                .flatten()
+                .unwrap_or(0),
+            inserted_at: self.inserted_at,
+        }
+    }
+
+    /// Targets of this event's links of kind `link`.
+    pub fn linked<L: RecordLink>(&self, link: L) -> impl Iterator<Item = Uuid> + '_ {
+        let name = link.name();
+        self.links
+            .iter()
+            .filter(move |stored| stored.name == name)
+            .map(|stored| stored.target)
     }
 
     /// True when this event is the first of its record.
@@ -56,77 +121,99 @@ impl Event {
     }
 }
 
-/// An event about to be written, as seen by a `prepare_event` hook.
+/// The action stored under `code` with `payload`, for record type `R`.
+pub(crate) fn decode_action<R: Evented>(
+    event_id: Uuid,
+    code: i32,
+    mut payload: Attrs,
+) -> Result<R::Action> {
+    for key in reserved::ALL {
+        payload.remove(key);
+    }
+    match R::Action::decode(code, payload) {
+        Ok(Some(action)) => Ok(action),
+        Ok(None) => Err(Error::UnknownActionCode {
+            record_type: R::NAME,
+            event_id,
+            code,
+        }),
+        Err(invalid) => Err(Error::Decode {
+            record_type: R::NAME,
+            event_id,
+            source: invalid.into(),
+        }),
+    }
+}
+
+/// An event about to be written, as a `prepare_event` hook sees it.
 ///
 /// The hook may read it and attach links; everything else was fixed by the
-/// store (ids, timestamp, and the payload the changeset has already seen).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent(Event);
+/// store (ids, time, and the action the transition will apply).
+#[derive(Debug)]
+pub struct NewEvent<R: Evented> {
+    meta: EventMeta,
+    action: R::Action,
+    links: Vec<Link>,
+}
 
-impl NewEvent {
+impl<R: Evented> NewEvent<R> {
     /// The event the store is about to write.
-    pub(crate) fn new(event: Event) -> Self {
-        Self(event)
+    pub(crate) fn new(meta: EventMeta, action: R::Action) -> Self {
+        Self {
+            meta,
+            action,
+            links: Vec::new(),
+        }
     }
 
     /// UUIDv7 of the event.
     pub fn id(&self) -> Uuid {
-        self.0.id
+        self.meta.id
     }
 
     /// The record's id.
-    pub fn parent_id(&self) -> Uuid {
-        self.0.parent_id
+    pub fn record_id(&self) -> Id<R> {
+        Id::new(self.meta.record_id)
     }
 
-    /// Schema index of the record type.
-    pub fn schema(&self) -> i32 {
-        self.0.schema
+    /// The event's metadata.
+    pub fn meta(&self) -> &EventMeta {
+        &self.meta
     }
 
-    /// Action code (see [`crate::action`]).
-    pub fn action(&self) -> i32 {
-        self.0.action
-    }
-
-    /// True when the event was produced by `action`, e.g.
-    /// `event.is(BasicChatAction::Edit)` in a `prepare_event` hook.
-    pub fn is<A: RecordAction>(&self, action: A) -> bool {
-        self.0.is(action)
-    }
-
-    /// The attrs to store, reserved attrs included.
-    pub fn payload(&self) -> &Attrs {
-        &self.0.payload
+    /// The action and its payload, as they will be stored.
+    pub fn action(&self) -> &R::Action {
+        &self.action
     }
 
     /// When the event is written.
     pub fn inserted_at(&self) -> DateTime<Utc> {
-        self.0.inserted_at
+        self.meta.inserted_at
     }
 
     /// Links to write with the event.
     pub fn links(&self) -> &[Link] {
-        &self.0.links
+        &self.links
     }
 
-    /// Attaches a link called `name` to the event `target` (which must belong
-    /// to the same record).
-    pub fn link(&mut self, name: impl Into<String>, target: Uuid) {
-        self.0.links.push(Link {
-            name: name.into(),
+    /// Attaches a link of kind `link` to the event `target`, which must
+    /// belong to the same record (the database refuses it otherwise:
+    /// [`Error::LinkAcrossRecords`]).
+    pub fn link(&mut self, link: R::Link, target: Uuid) {
+        self.links.push(Link {
+            name: link.name(),
             target,
         });
     }
 
-    /// The stored form of this event, once written.
-    pub fn into_event(self) -> Event {
-        self.0
+    /// The parts the store writes: metadata, action and links.
+    pub(crate) fn into_parts(self) -> (EventMeta, R::Action, Vec<Link>) {
+        (self.meta, self.action, self.links)
     }
 }
 
 /// The current time at the precision both backends store: microseconds.
-pub fn now_micros() -> DateTime<Utc> {
+pub(crate) fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
@@ -134,10 +221,32 @@ pub fn now_micros() -> DateTime<Utc> {
 
 /// A timestamp for a new event that sorts after `latest`: now, or one
 /// microsecond after `latest` when the clock has not moved past it.
-pub fn next_timestamp(latest: Option<DateTime<Utc>>) -> DateTime<Utc> {
+pub(crate) fn next_timestamp(latest: Option<DateTime<Utc>>) -> DateTime<Utc> {
     let now = now_micros();
     match latest {
         Some(latest) if now <= latest => latest + TimeDelta::microseconds(1),
         _ => now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_timestamp_moves_past_a_latest_event_in_the_future() {
+        let future = now_micros() + TimeDelta::seconds(60);
+        assert_eq!(
+            next_timestamp(Some(future)),
+            future + TimeDelta::microseconds(1)
+        );
+    }
+
+    #[test]
+    fn next_timestamp_is_now_after_an_old_event() {
+        let old = now_micros() - TimeDelta::seconds(60);
+        let next = next_timestamp(Some(old));
+        assert!(next > old + TimeDelta::seconds(59));
+        assert_eq!(next.timestamp_subsec_nanos() % 1000, 0, "microseconds");
     }
 }

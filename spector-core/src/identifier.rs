@@ -1,5 +1,7 @@
 //! SQL identifiers: the only names Spector ever puts into SQL text.
 
+use std::fmt;
+
 /// The longest identifier accepted (PostgreSQL's limit).
 pub const MAX_IDENTIFIER_LEN: usize = 63;
 
@@ -247,3 +249,53 @@ const KEYWORDS: &[&str] = &[
     "variadic",
     "verbose",
 ];
+
+/// A name that passed [`is_identifier`]: the only kind of name a backend
+/// puts into SQL text. It can only be built through [`SqlIdent::new`], so a
+/// backend never needs to check a name again.
+///
+/// ```
+/// use spector_core::backend::SqlIdent;
+///
+/// let table = SqlIdent::new("basic_chat_events").unwrap();
+/// assert_eq!(format!("SELECT * FROM {table}"), "SELECT * FROM basic_chat_events");
+/// assert!(SqlIdent::new("events; DROP TABLE users").is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SqlIdent(String);
+
+impl SqlIdent {
+    /// The identifier `name`, or `None` when [`is_identifier`] refuses it.
+    pub fn new(name: &str) -> Option<Self> {
+        is_identifier(name).then(|| Self(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SqlIdent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for SqlIdent {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for SqlIdent {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SqlIdent {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}

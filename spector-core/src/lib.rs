@@ -5,16 +5,15 @@
 //! type's own [`Changeset`]. This crate holds the traits and types every
 //! backend shares and knows no SQL dialect:
 //!
-//! - records: [`Evented`] (derived), [`Changeset`] (written by hand),
-//!   [`RecordAction`], [`LogMember`];
-//! - values: [`Attrs`], [`Invalid`], [`Event`], [`NewEvent`], [`Link`];
-//! - event logs: [`EventLog`], [`LogSpec`], [`LinkDecl`];
-//! - the [`replay`] engine, the [`Storage`] trait backends implement, and
-//!   the [`Store`] with the operations (insert, update, execute, delete,
-//!   get, all_events, link queries).
+//! - records: [`Evented`] (derived), [`Changeset`] (written by hand), the
+//!   generated action and link enums ([`RecordAction`], [`RecordLink`]),
+//!   typed ids ([`Id`]);
+//! - values: [`Attrs`], [`Invalid`], [`Event`], [`EventMeta`], [`NewEvent`];
+//! - the [`Replay`] engine and the [`Store`] with every operation;
+//! - [`backend`]: what a storage backend implements and uses.
 //!
-//! Users depend on the `spector` facade crate, which re-exports this crate,
-//! the derive macro and the backends chosen by cargo feature.
+//! Users depend on the `spector` facade crate, which re-exports the user
+//! API of this crate, the derive macro and the backends chosen by feature.
 
 #![warn(missing_docs)]
 
@@ -22,32 +21,120 @@ pub mod action;
 mod attrs;
 mod error;
 mod event;
+mod id;
 mod identifier;
 mod invalid;
+mod link;
 mod log;
 mod plan;
 mod record;
-pub mod replay;
+mod replay;
 mod storage;
 mod store;
 
-pub use action::{IntoAction, RecordAction};
+pub use action::RecordAction;
 pub use attrs::{reserved, Attrs};
 pub use error::{BoxError, Error, Result};
-pub use event::{next_timestamp, now_micros, Event, Link, NewEvent};
-pub use identifier::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
+pub use event::{Event, EventMeta, NewEvent};
+pub use id::{Id, IntoId};
 pub use invalid::Invalid;
-pub use log::{EventLog, LinkDecl, LinkSpec, LogCell, LogSpec, SchemaSpec};
+pub use link::{Link, RecordLink};
+pub use log::EventLog;
 pub use record::{Changeset, Evented, LogMember};
-pub use replay::{replay, Replay};
-pub use storage::{
-    CollectEvents, EventFilter, EventFold, EventQuery, RecordRef, Storage, WritePlan,
-};
+pub use replay::Replay;
 pub use store::{Connect, Store};
 pub use uuid::Uuid;
+
+/// What a storage backend implements ([`Storage`](backend::Storage)) and
+/// the types it works with: resolved logs with checked identifiers, reads,
+/// and the write plans core hands it.
+pub mod backend {
+    /// The message with which every backend's same-record trigger refuses a
+    /// link between two records.
+    pub const LINK_ACROSS_RECORDS: &str = "spector: linked events belong to different records";
+
+    pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
+    pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
+    pub use crate::storage::{
+        CollectEvents, EventFilter, EventFold, EventQuery, RecordRef, Storage, WritePlan,
+    };
+}
 
 /// Items the macros expand to; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use serde_json::json;
+    pub use crate::log::{LinkDecl, LogCell, SchemaSpec};
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    pub use serde_json::{json, Value};
+
+    /// What an action's payload type must be; generated code goes through
+    /// it so that a payload type that is not serde is one error on it.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be an action payload",
+        label = "a payload must implement `Debug`, `serde::Serialize` and `serde::Deserialize`",
+        note = "derive them: `#[derive(Debug, Serialize, Deserialize)]`"
+    )]
+    pub trait Payload: Sized {
+        /// The payload as a JSON object.
+        fn encode(&self) -> Result<crate::Attrs, crate::Invalid>;
+        /// The payload from a JSON object.
+        fn decode(payload: crate::Attrs) -> Result<Self, crate::Invalid>;
+    }
+
+    impl<T: std::fmt::Debug + Serialize + DeserializeOwned> Payload for T {
+        fn encode(&self) -> Result<crate::Attrs, crate::Invalid> {
+            crate::Attrs::encode(self)
+        }
+
+        fn decode(payload: crate::Attrs) -> Result<Self, crate::Invalid> {
+            payload.into_decoded()
+        }
+    }
+
+    /// What a record type's `id` field may be: `Uuid` or `Id<Self>`.
+    #[diagnostic::on_unimplemented(
+        message = "the `id` field must be a `Uuid` or a `spector::Id<{R}>`, not `{Self}`",
+        label = "the id of the record's first event"
+    )]
+    pub trait RecordIdField<R>: Sized {
+        /// The field as a typed id.
+        fn to_id(&self) -> crate::Id<R>;
+        /// The field from a typed id.
+        fn from_id(id: crate::Id<R>) -> Self;
+    }
+
+    impl<R> RecordIdField<R> for uuid::Uuid {
+        fn to_id(&self) -> crate::Id<R> {
+            crate::Id::new(*self)
+        }
+
+        fn from_id(id: crate::Id<R>) -> Self {
+            id.uuid()
+        }
+    }
+
+    impl<R> RecordIdField<R> for crate::Id<R> {
+        fn to_id(&self) -> crate::Id<R> {
+            *self
+        }
+
+        fn from_id(id: crate::Id<R>) -> Self {
+            id
+        }
+    }
+
+    /// The log of a record type whose `log = ...` is missing, in the
+    /// derive's fallback expansion; never used at run time.
+    #[derive(Debug)]
+    pub struct NoLog;
+
+    impl crate::EventLog for NoLog {
+        fn spec() -> crate::Result<&'static crate::backend::LogSpec> {
+            Err(crate::Error::InvalidLog {
+                table: String::new(),
+                reason: "the record type names no event log".to_owned(),
+            })
+        }
+    }
 }

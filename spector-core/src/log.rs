@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
-use crate::identifier::is_identifier;
+use crate::identifier::SqlIdent;
 use crate::record::Evented;
 
-/// An event log declared with [`event_log!`](crate::event_log): a table and
-/// the record types stored in it.
+/// An event log declared with the `event_log!` macro: a table and the
+/// record types stored in it.
 pub trait EventLog: Send + Sync + 'static {
     /// The log's resolved declaration, built once.
     fn spec() -> Result<&'static LogSpec>;
@@ -62,8 +62,9 @@ impl SchemaSpec {
         }
     }
 
-    /// The entry of record type `R` at schema index `index`.
-    pub fn of<R: Evented>(index: i32) -> Self {
+    /// The entry of record type `R` at schema index `index` of log `L`;
+    /// `R` must declare `L` as its log.
+    pub fn of<R: Evented + WritesTo<L>, L: EventLog>(index: i32) -> Self {
         Self {
             name: R::NAME,
             index,
@@ -73,28 +74,50 @@ impl SchemaSpec {
     }
 }
 
-/// A link table of a log, resolved: name, table and column.
+/// Proof that a record type declares `L` as its event log, required of
+/// every type an `event_log!` lists.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` declares another event log than `{L}`",
+    label = "`{Self}` names its log in `#[evented(log = ...)]`: list it in that log's `schemas`"
+)]
+pub trait WritesTo<L> {}
+
+impl<R: Evented> WritesTo<R::Log> for R {}
+
+/// A link table of a log, resolved: name, table and column, the last two
+/// checked SQL identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkSpec {
-    /// The link name.
-    pub name: String,
+    name: &'static str,
+    table: SqlIdent,
+    column: SqlIdent,
+}
+
+impl LinkSpec {
+    /// The link name (`edits`).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
     /// The link table (`basic_chat_edits`).
-    pub table: String,
+    pub fn table(&self) -> &SqlIdent {
+        &self.table
+    }
+
     /// The column pointing to the linked event (`previous_id`).
-    pub column: String,
+    pub fn column(&self) -> &SqlIdent {
+        &self.column
+    }
 }
 
 /// An event log, resolved: its table, its record types and its link tables,
-/// every name a checked SQL identifier.
+/// every name a checked SQL identifier ([`SqlIdent`]). Only
+/// [`LogSpec::new`] builds one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct LogSpec {
-    /// The event table.
-    pub table: String,
-    /// The record types, by ascending schema index.
-    pub schemas: Vec<SchemaSpec>,
-    /// The link tables, by link name.
-    pub links: Vec<LinkSpec>,
+    table: SqlIdent,
+    schemas: Vec<SchemaSpec>,
+    links: Vec<LinkSpec>,
 }
 
 impl LogSpec {
@@ -106,22 +129,28 @@ impl LogSpec {
     /// `basic_chat_edits`.
     ///
     /// ```
-    /// use spector_core::{LinkDecl, LogSpec, SchemaSpec};
+    /// use spector_core::backend::{LinkDecl, LogSpec, SchemaSpec};
     ///
     /// const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
     /// let chat = SchemaSpec::new("BasicChat", 0, LINKS);
     /// let log = LogSpec::new("basic_chat_events", vec![chat]).unwrap();
-    /// assert_eq!(log.link("edits").unwrap().table, "basic_chat_edits");
+    /// assert_eq!(log.link("edits").unwrap().table().as_str(), "basic_chat_edits");
     /// assert!(LogSpec::new("bad name", vec![]).is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLog`] naming the first problem: a name that is not a
+    /// plain SQL identifier, schema indexes out of order, a link declared
+    /// twice differently, or two links sharing a table.
     pub fn new(table: &str, schemas: Vec<SchemaSpec>) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidLog {
             table: table.to_owned(),
             reason,
         };
-        if !is_identifier(table) {
+        let Some(table_ident) = SqlIdent::new(table) else {
             return Err(invalid(format!("`{table}` is not a valid table name")));
-        }
+        };
         for pair in schemas.windows(2) {
             if pair[1].index <= pair[0].index {
                 return Err(invalid(format!(
@@ -134,21 +163,22 @@ impl LogSpec {
         let mut links: BTreeMap<&str, LinkSpec> = BTreeMap::new();
         for schema in &schemas {
             for decl in schema.links {
-                let spec = LinkSpec {
-                    name: decl.name.to_owned(),
-                    table: decl
-                        .table
-                        .map_or_else(|| format!("{prefix}_{}", decl.name), str::to_owned),
-                    column: decl.column.to_owned(),
-                };
-                for name in [&spec.table, &spec.column] {
-                    if !is_identifier(name) {
-                        return Err(invalid(format!(
+                let ident = |name: String| {
+                    SqlIdent::new(&name).ok_or_else(|| {
+                        invalid(format!(
                             "link `{}` of {}: `{name}` is not a valid name",
                             decl.name, schema.name
-                        )));
-                    }
-                }
+                        ))
+                    })
+                };
+                let spec = LinkSpec {
+                    name: decl.name,
+                    table: ident(
+                        decl.table
+                            .map_or_else(|| format!("{prefix}_{}", decl.name), str::to_owned),
+                    )?,
+                    column: ident(decl.column.to_owned())?,
+                };
                 if spec.column == "event_id" {
                     return Err(invalid(format!(
                         "link `{}` of {}: its column may not be `event_id`",
@@ -170,7 +200,7 @@ impl LogSpec {
         }
         let links: Vec<LinkSpec> = links.into_values().collect();
         for (position, link) in links.iter().enumerate() {
-            if link.table == table {
+            if link.table == table_ident {
                 return Err(invalid(format!(
                     "link `{}` would use the event table `{table}` as its link table",
                     link.name
@@ -184,10 +214,25 @@ impl LogSpec {
             }
         }
         Ok(Self {
-            table: table.to_owned(),
+            table: table_ident,
             schemas,
             links,
         })
+    }
+
+    /// The event table.
+    pub fn table(&self) -> &SqlIdent {
+        &self.table
+    }
+
+    /// The record types, by ascending schema index.
+    pub fn schemas(&self) -> &[SchemaSpec] {
+        &self.schemas
+    }
+
+    /// The link tables, by link name.
+    pub fn links(&self) -> &[LinkSpec] {
+        &self.links
     }
 
     /// The link table called `name`.
@@ -199,10 +244,18 @@ impl LogSpec {
     pub fn schema(&self, index: i32) -> Option<&SchemaSpec> {
         self.schemas.iter().find(|schema| schema.index == index)
     }
+
+    /// The name of the record type at schema index `index`, for errors: the
+    /// one meaning every backend gives `record_type` in [`Error`]. A schema
+    /// index the log does not know gives the table's name.
+    pub fn record_type(&'static self, index: i32) -> &'static str {
+        self.schema(index)
+            .map_or(self.table.as_str(), |schema| schema.name)
+    }
 }
 
 /// The once-built [`LogSpec`] of an event log, kept in a `static` by the
-/// code [`event_log!`](crate::EventLog) generates.
+/// code the `event_log!` macro generates.
 #[derive(Debug)]
 pub struct LogCell(OnceLock<std::result::Result<LogSpec, String>>);
 
@@ -212,8 +265,11 @@ impl LogCell {
         Self(OnceLock::new())
     }
 
-    /// The spec, built by [`LogSpec::new`] on first use. A misdeclared log
-    /// gives [`Error::InvalidLog`] on every call.
+    /// The spec, built by [`LogSpec::new`] on first use.
+    ///
+    /// # Errors
+    ///
+    /// A misdeclared log gives [`Error::InvalidLog`] on every call.
     pub fn get_or_init(
         &'static self,
         table: &'static str,

@@ -1,101 +1,151 @@
 //! The write plans of insert, execute and delete: what happens inside the
 //! backend's transaction between loading the history and appending.
 
-use std::marker::PhantomData;
-
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::action::{self, RecordAction};
 use crate::attrs::{reserved, Attrs};
 use crate::error::{Error, Result};
-use crate::event::{next_timestamp, Event, NewEvent};
-use crate::record::Changeset;
-use crate::replay::replay;
-use crate::storage::{RecordRef, WritePlan};
+use crate::event::{next_timestamp, Event, EventMeta, NewEvent};
+use crate::id::Id;
+use crate::invalid::Invalid;
+use crate::record::{Changeset, Evented};
+use crate::replay::Replay;
+use crate::storage::{RecordRef, Sealed, WritePlan};
 
 /// What a change does to its record.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Step<A> {
+enum Step<R: Evented> {
     /// Creates a new record with this action.
-    Insert(A),
-    /// Applies this action to an existing record.
-    Execute(A),
-    /// Deletes an existing record.
+    Insert(Payload<R>),
+    /// Applies this action to the existing record.
+    Execute(Payload<R>),
+    /// Deletes the existing record.
     Delete,
 }
 
-/// One change of a record of type `R`: replay, changeset, `prepare_event`.
+/// An action with the payload that will be stored for it. The action is
+/// decoded back from that payload, so a live write applies exactly what a
+/// replay will apply.
+struct Payload<R: Evented> {
+    action: R::Action,
+    stored: Attrs,
+}
+
+impl<R: Evented> Payload<R> {
+    /// Encodes `action` as it will be stored: a JSON object, numbers
+    /// canonicalized as `jsonb` stores them, and no reserved key.
+    fn of(action: &R::Action) -> Result<Self> {
+        let mut stored = action.encode()?;
+        refuse_reserved_keys(&stored)?;
+        stored.canonicalize_numbers();
+        let code = action.code();
+        let action = R::Action::decode(code, stored.clone())?
+            .ok_or_else(|| Invalid::new("action", format!("has no code {code}")))?;
+        Ok(Self { action, stored })
+    }
+
+    /// The action called `name` with `attrs` as its payload (the by-name
+    /// path): decoded, then encoded like a typed action, so both paths
+    /// store the same row.
+    fn by_name(name: &str, attrs: Attrs) -> Result<Self> {
+        if name == "savepoint" {
+            return Err(Error::ReservedAction {
+                record_type: R::NAME,
+                action: "savepoint",
+            });
+        }
+        let unknown = || Error::UnknownAction {
+            record_type: R::NAME,
+            action: name.to_owned(),
+        };
+        let code = R::Action::code_of(name).ok_or_else(unknown)?;
+        refuse_reserved_keys(&attrs)?;
+        let action = R::Action::decode(code, attrs)?.ok_or_else(unknown)?;
+        Self::of(&action)
+    }
+}
+
+/// Reserved keys are the store's: a payload that carries one is refused.
+fn refuse_reserved_keys(payload: &Attrs) -> Result<(), Invalid> {
+    let mut invalid = Invalid::default();
+    for key in reserved::ALL.into_iter().filter(|key| payload.contains(key)) {
+        invalid.add(key, "is reserved: the store writes it");
+    }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
+}
+
+/// One change of a record of type `R`: replay, live rules, `prepare_event`,
+/// transition.
 pub(crate) struct Change<R: Changeset> {
     record: Option<Uuid>,
-    step: Step<R::Action>,
-    attrs: Attrs,
-    record_type: PhantomData<fn() -> R>,
+    step: Step<R>,
 }
 
 impl<R: Changeset> Change<R> {
-    /// A new record, created with `action`.
-    pub(crate) fn insert(action: R::Action, attrs: Attrs) -> Self {
-        Self::new(None, Step::Insert(action), attrs)
-    }
-
-    /// `action` applied to the record `id`.
-    pub(crate) fn execute(id: Uuid, action: R::Action, attrs: Attrs) -> Self {
-        Self::new(Some(id), Step::Execute(action), attrs)
-    }
-
-    /// The record `id` deleted.
-    pub(crate) fn delete(id: Uuid) -> Self {
-        Self::new(Some(id), Step::Delete, Attrs::new())
-    }
-
-    fn new(record: Option<Uuid>, step: Step<R::Action>, attrs: Attrs) -> Self {
-        Self {
-            record,
-            step,
-            attrs,
-            record_type: PhantomData,
-        }
-    }
-
-    /// The current state of the record being changed: a fresh record for an
-    /// insert, the replayed history otherwise.
-    fn current_state(&self, id: Uuid, history: &[Event]) -> Result<R> {
-        let Some(record_id) = self.record else {
-            return Ok(R::fresh(id));
-        };
-        let not_found = Error::NotFound {
-            schema: R::NAME,
-            id: record_id,
-        };
-        if history.is_empty() {
-            return Err(not_found);
-        }
-        replay::<R>(history)?.ok_or(Error::Deleted {
-            schema: R::NAME,
-            id: record_id,
+    /// A new record, created by `action`.
+    pub(crate) fn insert(action: &R::Action) -> Result<Self> {
+        Ok(Self {
+            record: None,
+            step: Step::Insert(Payload::of(action)?),
         })
     }
 
-    /// The payload as stored: the caller's attrs plus the reserved attrs.
-    fn payload(&self, id: Uuid, inserted_at: DateTime<Utc>) -> Attrs {
-        if matches!(self.step, Step::Delete) {
-            return Attrs::new();
+    /// A new record, created by the action called `name`.
+    pub(crate) fn insert_by_name(name: &str, attrs: Attrs) -> Result<Self> {
+        Ok(Self {
+            record: None,
+            step: Step::Insert(Payload::by_name(name, attrs)?),
+        })
+    }
+
+    /// `action` applied to the record `id`.
+    pub(crate) fn execute(id: Id<R>, action: &R::Action) -> Result<Self> {
+        Ok(Self {
+            record: Some(id.uuid()),
+            step: Step::Execute(Payload::of(action)?),
+        })
+    }
+
+    /// The action called `name` applied to the record `id`.
+    pub(crate) fn execute_by_name(id: Id<R>, name: &str, attrs: Attrs) -> Result<Self> {
+        Ok(Self {
+            record: Some(id.uuid()),
+            step: Step::Execute(Payload::by_name(name, attrs)?),
+        })
+    }
+
+    /// The record `id` deleted.
+    pub(crate) fn delete(id: Id<R>) -> Self {
+        Self {
+            record: Some(id.uuid()),
+            step: Step::Delete,
         }
-        let now = serde_json::Value::String(
-            inserted_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        );
-        let mut attrs = self.attrs.clone();
-        attrs.canonicalize_numbers();
-        attrs.insert(reserved::VERSION, R::VERSION);
-        attrs.insert(reserved::EVENT_ID, id.to_string());
-        if matches!(self.step, Step::Insert(_)) {
-            attrs.insert_default(reserved::INSERTED_AT, now.clone());
+    }
+
+    /// The state of the record before the change: a fresh record for an
+    /// insert, the replayed history otherwise.
+    fn current_state(&self, new_id: Uuid, history: &[Event]) -> Result<R> {
+        let Some(record_id) = self.record else {
+            return Ok(R::fresh(Id::new(new_id)));
+        };
+        if history.is_empty() {
+            return Err(Error::NotFound {
+                record_type: R::NAME,
+                id: record_id,
+            });
         }
-        attrs.insert_default(reserved::UPDATED_AT, now);
-        attrs
+        Replay::<R>::run(history)?.ok_or(Error::Deleted {
+            record_type: R::NAME,
+            id: record_id,
+        })
     }
 }
+
+impl<R: Changeset> Sealed for Change<R> {}
 
 impl<R: Changeset> WritePlan for Change<R> {
     /// The new state; for a delete, the state that was deleted.
@@ -104,44 +154,56 @@ impl<R: Changeset> WritePlan for Change<R> {
     fn record(&self) -> Option<RecordRef> {
         self.record.map(|parent_id| RecordRef {
             parent_id,
-            schema: R::SCHEMA_INDEX,
+            schema_index: R::SCHEMA_INDEX,
         })
     }
 
-    fn plan(self, history: Vec<Event>) -> Result<(NewEvent, R)> {
+    fn plan(self, history: Vec<Event>) -> Result<(Event, R)> {
         let id = Uuid::now_v7();
         let state = self.current_state(id, &history)?;
-        let action = match self.step {
-            Step::Insert(action) | Step::Execute(action) => Some(action),
-            Step::Delete => None,
-        };
-        let inserted_at = next_timestamp(history.last().map(|e| e.inserted_at));
-        let payload = self.payload(id, inserted_at);
-        let mut event = NewEvent::new(Event {
+        let meta = EventMeta {
             id,
-            parent_id: self.record.unwrap_or(id),
-            schema: R::SCHEMA_INDEX,
-            action: action.map_or(action::DELETE, RecordAction::code),
-            payload,
-            inserted_at,
-            links: Vec::new(),
-        });
-        let new_state = match action {
-            Some(action) => state.changeset(action, event.payload())?,
-            None => state,
+            record_id: self.record.unwrap_or(id),
+            version: R::VERSION,
+            inserted_at: next_timestamp(history.last().map(|e| e.inserted_at)),
         };
-        let attrs = event.payload().clone();
-        R::prepare_event(&mut event, &history, &attrs)?;
-        if let Some(link) = event
-            .links()
-            .iter()
-            .find(|link| !R::LINKS.iter().any(|decl| decl.name == link.name))
-        {
-            return Err(Error::UnknownLink {
-                schema: R::NAME,
-                link: link.name.clone(),
-            });
+        let (payload, inserting) = match self.step {
+            Step::Insert(payload) => (payload, true),
+            Step::Execute(payload) => (payload, false),
+            Step::Delete => return Ok((event::<R>(&meta, action::DELETE, Attrs::new()), state)),
+        };
+        state.validate(&payload.action, &meta)?;
+        let mut new_event = NewEvent::<R>::new(meta, payload.action);
+        R::prepare_event(&mut new_event, &history, &state)?;
+        let (meta, action, links) = new_event.into_parts();
+        let code = action.code();
+        let new_state = state.changeset(action, &meta)?;
+        let mut stored = payload.stored;
+        let now = meta
+            .inserted_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        stored.insert(reserved::VERSION, R::VERSION);
+        stored.insert(reserved::EVENT_ID, id.to_string());
+        if inserting {
+            stored.insert(reserved::INSERTED_AT, now.clone());
         }
+        stored.insert(reserved::UPDATED_AT, now);
+        let mut event = event::<R>(&meta, code, stored);
+        event.links = links;
         Ok((event, new_state))
     }
 }
+
+/// The row of a new event of record type `R`, without links.
+fn event<R: Evented>(meta: &EventMeta, action_code: i32, payload: Attrs) -> Event {
+    Event {
+        id: meta.id,
+        parent_id: meta.record_id,
+        schema_index: R::SCHEMA_INDEX,
+        action_code,
+        payload,
+        inserted_at: meta.inserted_at,
+        links: Vec::new(),
+    }
+}
+

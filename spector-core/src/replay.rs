@@ -1,16 +1,18 @@
 //! The replay engine: a record's current state from its events.
 
-use crate::action::{self, RecordAction};
-use crate::attrs::reserved;
+use crate::action;
 use crate::error::{Error, Result};
-use crate::event::Event;
+use crate::event::{decode_action, Event};
+use crate::id::Id;
+use crate::invalid::Invalid;
 use crate::record::Changeset;
 
-/// Rolls a record's events forward, oldest first, through its changeset.
+/// Rolls a record's events forward, oldest first, through its transition
+/// ([`Changeset::changeset`]); the live rules (`validate`) do not run.
 ///
 /// Feed it events with [`apply`](Replay::apply); [`state`](Replay::state)
 /// is the record after the last one, or `None` before the first event and
-/// after a delete.
+/// after a delete. [`Replay::run`] does it for a slice of events.
 #[derive(Debug)]
 pub struct Replay<R> {
     state: Option<R>,
@@ -32,34 +34,57 @@ impl<R: Changeset> Replay<R> {
         }
     }
 
-    /// Applies one event.
+    /// Replays `events` into the record's state (`None` when there are
+    /// none or the last one deletes the record).
     ///
-    /// A delete clears the state; a savepoint restarts from a fresh record;
-    /// the first event (or the first after a delete) starts from a fresh
-    /// record whose id is the record id. The changeset sees the payload as
-    /// stored, with `__event_id__` set to the event's id.
+    /// # Errors
+    ///
+    /// See [`apply`](Replay::apply).
+    pub fn run<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Option<R>> {
+        let mut replay = Self::new();
+        for event in events {
+            replay.apply(event)?;
+        }
+        Ok(replay.into_state())
+    }
+
+    /// Applies one event: a delete clears the state; any other event
+    /// decodes its action and payload as stored and applies it to the state
+    /// so far, or to a fresh record (id set) when there is none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownActionCode`] for a code the type does not declare,
+    /// [`Error::Decode`] for a payload that does not decode,
+    /// [`Error::Replay`] when the transition refuses the event — each
+    /// naming the event.
     pub fn apply(&mut self, event: &Event) -> Result<()> {
         self.events += 1;
-        if event.action == action::DELETE {
+        if event.action_code == action::DELETE {
             self.state = None;
             return Ok(());
         }
-        let action = R::Action::from_code(event.action).ok_or(Error::UnknownActionCode {
-            schema: R::NAME,
-            event_id: event.id,
-            code: event.action,
-        })?;
-        let base = match self.state.take() {
-            Some(state) if action != R::Action::SAVEPOINT => state,
-            _ => R::fresh(event.parent_id),
-        };
-        let mut attrs = event.payload.clone();
-        attrs.insert(reserved::EVENT_ID, event.id.to_string());
-        let state = base
-            .changeset(action, &attrs)
-            .map_err(|invalid| Error::Decode {
+        if event.action_code == action::SAVEPOINT {
+            return Err(Error::Replay {
+                record_type: R::NAME,
                 event_id: event.id,
-                message: invalid.to_string(),
+                source: Invalid::new(
+                    "savepoint",
+                    "restoring a savepoint needs the type's savepoint hook, which this version lacks",
+                ),
+            });
+        }
+        let action = decode_action::<R>(event.id, event.action_code, event.payload.clone())?;
+        let base = self
+            .state
+            .take()
+            .unwrap_or_else(|| R::fresh(Id::new(event.parent_id)));
+        let state = base
+            .changeset(action, &event.meta())
+            .map_err(|source| Error::Replay {
+                record_type: R::NAME,
+                event_id: event.id,
+                source,
             })?;
         self.state = Some(state);
         Ok(())
@@ -84,14 +109,4 @@ impl<R: Changeset> Replay<R> {
     pub fn into_state(self) -> Option<R> {
         self.state
     }
-}
-
-/// Replays `events` into the record's state (`None` when there are none or
-/// the last one deletes the record).
-pub fn replay<'a, R: Changeset>(events: impl IntoIterator<Item = &'a Event>) -> Result<Option<R>> {
-    let mut replay = Replay::new();
-    for event in events {
-        replay.apply(event)?;
-    }
-    Ok(replay.into_state())
 }

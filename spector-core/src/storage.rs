@@ -4,36 +4,38 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::event::{Event, NewEvent};
+use crate::event::Event;
 use crate::log::LogSpec;
 
 /// Which events of a log a read selects. Every selection comes back in
 /// event order (`inserted_at`, then `id`).
+///
+/// Exhaustive on purpose: a new kind of read must be implemented by every
+/// backend, so adding one breaks them at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum EventFilter {
     /// Every event of one record of one record type.
     Record {
         /// The record id.
         parent_id: Uuid,
         /// The record type's schema index.
-        schema: i32,
+        schema_index: i32,
     },
     /// One event, if it belongs to the record type.
     Event {
         /// The event id.
         id: Uuid,
         /// The record type's schema index.
-        schema: i32,
+        schema_index: i32,
     },
     /// The events of a record type that carry a link called `link` to `target`.
     LinkingTo {
         /// The link name.
-        link: String,
+        link: &'static str,
         /// The event linked to.
         target: Uuid,
         /// The record type's schema index.
-        schema: i32,
+        schema_index: i32,
     },
 }
 
@@ -81,27 +83,43 @@ pub struct RecordRef {
     /// The record id.
     pub parent_id: Uuid,
     /// The record type's schema index.
-    pub schema: i32,
+    pub schema_index: i32,
 }
 
-/// The plan of one write, made inside the backend's transaction: it sees
-/// the record's history and decides the event to append.
-pub trait WritePlan: Send + 'static {
+mod sealed {
+    /// Only core's write plans implement [`WritePlan`](super::WritePlan).
+    pub trait Sealed {}
+}
+
+pub(crate) use sealed::Sealed;
+
+/// The plan of one write: the callback through which a backend runs core's
+/// logic inside its transaction. It sees the record's history and decides
+/// the event to append. Backends call it; only core implements it.
+pub trait WritePlan: Sealed + Send + 'static {
     /// What the write returns after the commit (the new state).
     type Output: Send + 'static;
 
     /// The existing record this write changes; `None` for a new record.
     fn record(&self) -> Option<RecordRef>;
 
-    /// Decides the event to append from the record's `history` (every
-    /// event, oldest first, with links; empty for a new record). An error
-    /// rolls the transaction back.
-    fn plan(self, history: Vec<Event>) -> Result<(NewEvent, Self::Output)>;
+    /// Decides the event to append, links included, from the record's
+    /// `history` (every event, oldest first, with links; empty for a new
+    /// record).
+    ///
+    /// # Errors
+    ///
+    /// Any error refuses the write: the backend rolls its transaction back.
+    fn plan(self, history: Vec<Event>) -> Result<(Event, Self::Output)>;
 }
 
 /// A storage backend: owns the SQL dialect, the migrations and the
 /// transactions. Spector's operations ([`Store`](crate::Store)) are written
 /// once against this trait.
+///
+/// Every method's errors are [`Error`](crate::Error)s: the backend maps a
+/// refused link to [`Error::LinkAcrossRecords`](crate::Error::LinkAcrossRecords)
+/// and its own failures to [`Error::Storage`](crate::Error::Storage).
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// Creates what the log needs (event table, indexes, link tables and

@@ -3,7 +3,7 @@
 use quote::format_ident;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
-use crate::attr::{self, Attrs};
+use crate::attr::{self, EventedOptions};
 use crate::ctxt::Ctxt;
 use crate::symbol::EVENTED;
 
@@ -18,7 +18,7 @@ pub struct Record<'a> {
     /// The named fields.
     pub fields: Vec<Field<'a>>,
     /// What the `#[evented(...)]` attributes say.
-    pub attrs: Attrs,
+    pub options: EventedOptions,
 }
 
 /// One named field of a record type.
@@ -33,7 +33,7 @@ impl<'a> Record<'a> {
     /// The model of `input`, or `None` when it is not a struct with named
     /// fields. Problems are reported to `cx`.
     pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
-        let attrs = attr::parse(cx, &input.attrs);
+        let options = attr::parse(cx, &input.attrs);
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named
@@ -70,7 +70,7 @@ impl<'a> Record<'a> {
             vis: &input.vis,
             generics: &input.generics,
             fields,
-            attrs,
+            options,
         })
     }
 
@@ -83,15 +83,20 @@ impl<'a> Record<'a> {
     pub fn action_ident(&self) -> Ident {
         format_ident!("{}Action", self.ident)
     }
+
+    /// The generated link enum's name: `BasicChat` → `BasicChatLink`.
+    pub fn link_ident(&self) -> Ident {
+        format_ident!("{}Link", self.ident)
+    }
 }
 
 /// The message for a tuple or unit struct.
 const NAMED_FIELDS: &str =
-    "`#[derive(Evented)]` needs a struct with named fields, like `struct Chat { id: Uuid, .. }`";
+    "`#[derive(Evented)]` needs a struct with named fields, like `struct Chat { id: Id<Chat>, .. }`";
 
 /// The message for an enum or a union.
 const ONLY_STRUCTS: &str =
-    "`#[derive(Evented)]` only supports structs: a record type is a struct with an `id: Uuid` field";
+    "`#[derive(Evented)]` only supports structs: a record type is a struct with an `id` field";
 
 /// `#[evented]` is a container attribute: reports any on a field.
 fn reject_field_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) {

@@ -8,21 +8,23 @@
 
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::{parenthesized, token, Attribute, Ident, LitInt, LitStr, Path, Token};
+use syn::{parenthesized, token, Attribute, Ident, LitInt, LitStr, Path, Token, Type};
 
 use crate::case::to_camel_case;
 use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
 use crate::symbol::{
-    expected, ACTIONS, COLUMN, EVENTED, EVENTED_OPTIONS, LINKS, LINK_OPTIONS, LOG, TABLE, VERSION,
+    expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, EVENTED, EVENTED_OPTIONS, LINKS,
+    LINK_OPTIONS, LOG, PAYLOAD, TABLE, VERSION,
 };
 
 /// Everything the `#[evented(...)]` attributes of a struct say.
 #[derive(Default)]
-pub struct Attrs {
+pub struct EventedOptions {
     /// `log = Path`: the record type's event log (required, checked in `valid.rs`).
     pub log: Option<Path>,
-    /// `actions(...)`: the custom actions, in declaration order.
+    /// `actions(...)`: the built-in payloads and the custom actions, in
+    /// declaration order.
     pub actions: Vec<Action>,
     /// `links(...)`: the links, in declaration order.
     pub links: Vec<Link>,
@@ -30,15 +32,20 @@ pub struct Attrs {
     pub version: Option<u32>,
 }
 
-/// One custom action: `edit` or `archive = 17`.
+/// One entry of `actions(...)`: `edit`, `edit = EditMessage`,
+/// `archive = 17` or `soft_delete(payload = T, code = 17, alias = archive)`.
 pub struct Action {
     /// The name as written.
     pub ident: Ident,
+    /// The payload type, when given (else `Attrs`).
+    pub payload: Option<Type>,
     /// The explicit code, when given.
     pub code: Option<Code>,
+    /// The former name whose code the action keeps, when given.
+    pub alias: Option<Ident>,
 }
 
-/// An explicit action code with the literal it was written as.
+/// An explicit action code with the tokens it was written as.
 pub struct Code {
     /// The code.
     pub value: i32,
@@ -46,17 +53,25 @@ pub struct Code {
     pub lit: LitInt,
 }
 
-/// One link: `edits = "previous_id"` or `parents(column = "..", table = "..")`.
+/// One link: `edits`, `edits = "previous_id"` or
+/// `parents(column = "..", table = "..")`.
 pub struct Link {
     /// The link name as written.
     pub ident: Ident,
-    /// The column pointing to the linked event (required, checked in `valid.rs`).
-    pub column: Option<LitStr>,
-    /// A `column` was written but is malformed, and that is already
-    /// reported: `valid.rs` does not add "no column".
-    pub column_reported: bool,
+    /// The column pointing to the linked event.
+    pub column: Column,
     /// The link table, when not the default.
     pub table: Option<LitStr>,
+}
+
+/// The column of a link, as written.
+pub enum Column {
+    /// Not written: `<name>_id`.
+    Default,
+    /// Written, but malformed; already reported.
+    Malformed,
+    /// Written.
+    Given(LitStr),
 }
 
 impl Action {
@@ -69,14 +84,6 @@ impl Action {
     pub fn variant(&self) -> Ident {
         Ident::new(&to_camel_case(&self.name()), self.ident.span())
     }
-
-    /// The stored code: the explicit one, or the one derived from the name.
-    pub fn code(&self) -> i32 {
-        self.code.as_ref().map_or_else(
-            || spector_core::action::custom_action_code(&self.name()),
-            |code| code.value,
-        )
-    }
 }
 
 impl Link {
@@ -84,11 +91,25 @@ impl Link {
     pub fn name(&self) -> String {
         self.ident.unraw().to_string()
     }
+
+    /// The link's enum variant: `edits` → `Edits`.
+    pub fn variant(&self) -> Ident {
+        Ident::new(&to_camel_case(&self.name()), self.ident.span())
+    }
+
+    /// The column's name: as written, or `<name>_id`.
+    pub fn column_name(&self) -> Option<String> {
+        match &self.column {
+            Column::Default => Some(format!("{}_id", self.name())),
+            Column::Malformed => None,
+            Column::Given(column) => Some(column.value()),
+        }
+    }
 }
 
 /// Parses every `#[evented(...)]` among `attrs`, reporting problems to `cx`.
-pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
-    let mut parsed = Attrs::default();
+pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> EventedOptions {
+    let mut parsed = EventedOptions::default();
     for attr in attrs
         .iter()
         .filter(|attr| attr.path().is_ident(EVENTED.as_str()))
@@ -104,27 +125,27 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Attrs {
     parsed
 }
 
-/// Parses one option of `#[evented(...)]` into `attrs`.
-fn option(cx: &Ctxt, attrs: &mut Attrs, input: ParseStream) -> syn::Result<()> {
+/// Parses one option of `#[evented(...)]` into `options`.
+fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
     if key == LOG {
         expect_eq(input, &key, "log = <event log type>")?;
         let path: Path = input.parse()?;
-        if attrs.log.is_some() {
+        if options.log.is_some() {
             cx.error_spanned_by(&key, "duplicate `log` option");
         } else {
-            attrs.log = Some(path);
+            options.log = Some(path);
         }
     } else if key == ACTIONS {
-        let content = parenthesized_after(input, &key, "actions(edit, archive = 17)")?;
+        let content = parenthesized_after(input, &key, "actions(edit = EditMessage, archive)")?;
         comma_list(cx, &content, |input| {
-            attrs.actions.push(action(input)?);
+            options.actions.push(action(cx, input)?);
             Ok(())
         });
     } else if key == LINKS {
         let content = parenthesized_after(input, &key, "links(edits = \"previous_id\")")?;
         comma_list(cx, &content, |input| {
-            attrs.links.push(link(cx, input)?);
+            options.links.push(link(cx, input)?);
             Ok(())
         });
     } else if key == VERSION {
@@ -133,10 +154,10 @@ fn option(cx: &Ctxt, attrs: &mut Attrs, input: ParseStream) -> syn::Result<()> {
         let version = lit
             .base10_parse::<u32>()
             .map_err(|_| syn::Error::new(lit.span(), "the version must fit in a `u32`"))?;
-        if attrs.version.is_some() {
+        if options.version.is_some() {
             cx.error_spanned_by(&key, "duplicate `version` option");
         } else {
-            attrs.version = Some(version);
+            options.version = Some(version);
         }
     } else {
         return Err(syn::Error::new(
@@ -150,42 +171,103 @@ fn option(cx: &Ctxt, attrs: &mut Attrs, input: ParseStream) -> syn::Result<()> {
     Ok(())
 }
 
-/// Parses one custom action: `edit` or `archive = 17`.
-fn action(input: ParseStream) -> syn::Result<Action> {
+/// Parses one entry of `actions(...)`.
+fn action(cx: &Ctxt, input: ParseStream) -> syn::Result<Action> {
     let ident = name(
         input,
-        "expected an action name, like `edit` or `archive = 17`",
+        "expected an action name, like `edit`, `edit = EditMessage` or `archive = 17`",
     )?;
-    let code = if input.peek(Token![=]) {
-        input.parse::<Token![=]>()?;
-        let lit = int_literal(input, "expected an action code, like `archive = 17`")?;
-        let value = lit
-            .base10_parse::<i32>()
-            .map_err(|_| syn::Error::new(lit.span(), "the action code must fit in an `i32`"))?;
-        Some(Code { value, lit })
-    } else {
-        None
+    let mut action = Action {
+        ident,
+        payload: None,
+        code: None,
+        alias: None,
     };
-    Ok(Action { ident, code })
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        if input.peek(LitInt) || input.peek(Token![-]) {
+            action.code = Some(code(input)?);
+        } else {
+            action.payload = Some(input.parse()?);
+        }
+    } else if input.peek(token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        comma_list(cx, &content, |input| action_option(cx, &mut action, input));
+    }
+    Ok(action)
 }
 
-/// Parses one link: `edits = "previous_id"`, `parents(column = "..", table = "..")`
-/// or a bare name (reported as missing its column by `valid.rs`).
+/// Parses one option inside an action's parentheses into `action`.
+fn action_option(cx: &Ctxt, action: &mut Action, input: ParseStream) -> syn::Result<()> {
+    let key = input.call(Ident::parse_any)?;
+    let action_name = action.name();
+    let duplicate = || format!("duplicate `{key}` of action `{action_name}`");
+    if key == PAYLOAD {
+        expect_eq(input, &key, "payload = EditMessage")?;
+        let payload: Type = input.parse()?;
+        if action.payload.is_some() {
+            cx.error_spanned_by(&key, duplicate());
+        } else {
+            action.payload = Some(payload);
+        }
+    } else if key == CODE {
+        expect_eq(input, &key, "code = 17")?;
+        let code = code(input)?;
+        if action.code.is_some() {
+            cx.error_spanned_by(&key, duplicate());
+        } else {
+            action.code = Some(code);
+        }
+    } else if key == ALIAS {
+        expect_eq(input, &key, "alias = archive")?;
+        let alias = name(input, "expected the action's former name, like `alias = archive`")?;
+        if action.alias.is_some() {
+            cx.error_spanned_by(&key, duplicate());
+        } else {
+            action.alias = Some(alias);
+        }
+    } else {
+        return Err(syn::Error::new(
+            key.span(),
+            format!(
+                "unknown option `{key}` of action `{action_name}`, {}",
+                expected(ACTION_OPTIONS)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses an action code: an integer literal, possibly negative.
+fn code(input: ParseStream) -> syn::Result<Code> {
+    let negative = input.parse::<Option<Token![-]>>()?.is_some();
+    let lit = int_literal(input, "expected an action code, like `archive = 17`")?;
+    let value = lit
+        .base10_parse::<i64>()
+        .ok()
+        .map(|value| if negative { -value } else { value })
+        .and_then(|value| i32::try_from(value).ok())
+        .ok_or_else(|| syn::Error::new(lit.span(), "the action code must fit in an `i32`"))?;
+    Ok(Code { value, lit })
+}
+
+/// Parses one link: `edits`, `edits = "previous_id"` or
+/// `parents(column = "..", table = "..")`.
 fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
     let ident = name(
         input,
-        "expected a link name, like `edits = \"previous_id\"`",
+        "expected a link name, like `edits` or `edits = \"previous_id\"`",
     )?;
     let mut link = Link {
         ident,
-        column: None,
-        column_reported: false,
+        column: Column::Default,
         table: None,
     };
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
         let what = format!("the column of link `{}`", link.name());
-        link.column = Some(string_literal(
+        link.column = Column::Given(string_literal(
             input,
             &what,
             &format!("{} = \"previous_id\"", link.name()),
@@ -218,19 +300,23 @@ fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()
     let value = match value {
         Ok(value) => value,
         Err(error) => {
-            link.column_reported |= is_column;
+            if is_column {
+                link.column = Column::Malformed;
+            }
             return Err(error);
         }
     };
-    let slot = if is_column {
-        &mut link.column
+    let taken = if is_column {
+        !matches!(link.column, Column::Default)
     } else {
-        &mut link.table
+        link.table.is_some()
     };
-    if slot.is_some() {
+    if taken {
         cx.error_spanned_by(&key, format!("duplicate `{key}` of link `{link_name}`"));
+    } else if is_column {
+        link.column = Column::Given(value);
     } else {
-        *slot = Some(value);
+        link.table = Some(value);
     }
     Ok(())
 }
@@ -238,7 +324,7 @@ fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()
 /// Parses a name (action or link): a plain identifier or a raw one (`r#type`).
 fn name(input: ParseStream, message: &str) -> syn::Result<Ident> {
     if input.peek(Ident::peek_any) {
-        input.parse()
+        input.call(Ident::parse_any)
     } else {
         Err(input.error(message))
     }

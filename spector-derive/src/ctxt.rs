@@ -9,16 +9,21 @@ use quote::ToTokens;
 
 /// Collects the errors of one macro expansion while it is parsed and
 /// validated; [`Ctxt::check`] combines them into one `syn::Error`.
-#[derive(Debug, Default)]
+///
+/// As in serde_derive, dropping a context that was never checked panics,
+/// so an expansion cannot forget to report what it found.
+#[derive(Debug)]
 pub struct Ctxt {
-    /// The errors so far, in the order they were found.
-    errors: RefCell<Vec<syn::Error>>,
+    /// The errors so far, in the order they were found; `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
     /// A context with no errors yet.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// Records an error pointing at the tokens of `tokens`.
@@ -33,17 +38,19 @@ impl Ctxt {
 
     /// Records an error built elsewhere, such as one of syn's parse errors.
     pub fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.push(error);
+        }
     }
 
     /// True when no error has been recorded so far.
     pub fn is_clean(&self) -> bool {
-        self.errors.borrow().is_empty()
+        self.errors.borrow().as_ref().is_none_or(Vec::is_empty)
     }
 
     /// Every recorded error combined into one, or `Ok` when there is none.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let mut errors = self.errors.take().unwrap_or_default().into_iter();
         match errors.next() {
             None => Ok(()),
             Some(mut combined) => {
@@ -52,6 +59,14 @@ impl Ctxt {
                 }
                 Err(combined)
             }
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if self.errors.get_mut().is_some() && !std::thread::panicking() {
+            panic!("a macro expansion forgot to check its errors");
         }
     }
 }

@@ -1,189 +1,310 @@
-//! Code generation for `#[derive(Evented)]`: the action enum and the
-//! `Evented` impl, written against the public API of `spector` only.
+//! Code generation for `#[derive(Evented)]`: the action and link enums and
+//! the `Evented` impl, written against the public API of `spector` only.
+//!
+//! When a rule was broken, the same items are generated with bodies that
+//! cannot run (thiserror's fallback): code that names the action enum or
+//! implements `Changeset` still type-checks, so the user sees only the
+//! real error.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::Ident;
 
-use crate::valid::Valid;
+use crate::valid::{Valid, ValidAction};
 
-/// The action enum `{Record}Action` with its `RecordAction` and `Display`
-/// impls, and the record's `Evented` impl.
-pub fn derive(valid: &Valid) -> TokenStream {
-    let actions = action_enum(valid);
-    let evented = evented_impl(valid);
+/// Whether the record type broke a rule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every rule passed: the real code.
+    Complete,
+    /// A rule was broken: the same items, with bodies that never run.
+    Fallback,
+}
+
+/// The action enum, the link enum and the `Evented` impl.
+pub fn derive(valid: &Valid, mode: Mode) -> TokenStream {
+    let actions = action_enum(valid, mode);
+    let links = link_enum(valid);
+    let evented = evented_impl(valid, mode);
     quote! {
         #actions
+        #links
         #evented
     }
 }
 
-/// One variant of the action enum: its ident, name, code and doc line.
-struct Variant {
-    /// The variant: `Edit`.
-    ident: Ident,
-    /// The action's name: `edit`.
-    name: String,
-    /// The expression of its code.
-    code: TokenStream,
-    /// Its doc comment.
-    doc: String,
+/// The payload type of `action`: the declared one, or `Attrs`.
+fn payload_type(action: &ValidAction) -> TokenStream {
+    match action.payload {
+        Some(ty) => quote!(#ty),
+        None => quote!(::spector::Attrs),
+    }
 }
 
-/// The built-in variants: variant, action name, the constant in
-/// `spector::action` holding its code, doc line.
-const BUILT_IN: [(&str, &str, &str, &str); 3] = [
-    (
-        "Insert",
-        "insert",
-        "INSERT",
-        " The record's first event (`insert`).",
-    ),
-    (
-        "Update",
-        "update",
-        "UPDATE",
-        " An update of the record (`update`).",
-    ),
-    (
-        "Savepoint",
-        "savepoint",
-        "SAVEPOINT",
-        " The replay of savepoint attrs (`savepoint`).",
-    ),
-];
-
-/// The built-in variants followed by the custom ones, in declaration order.
-fn variants(valid: &Valid) -> Vec<Variant> {
-    let built_in = BUILT_IN.iter().map(|(variant, name, code, doc)| {
-        let code = Ident::new(code, Span::call_site());
-        Variant {
-            ident: Ident::new(variant, Span::call_site()),
-            name: (*name).to_owned(),
-            code: quote!(::spector::action::#code),
-            doc: (*doc).to_owned(),
-        }
-    });
-    let custom = valid.record.attrs.actions.iter().map(|action| {
-        let code = Literal::i32_unsuffixed(action.code());
-        Variant {
-            ident: action.variant(),
-            name: action.name(),
-            code: quote!(#code),
-            doc: format!(" The custom action `{}`.", action.name()),
-        }
-    });
-    built_in.chain(custom).collect()
-}
-
-/// The action enum and its impls.
-fn action_enum(valid: &Valid) -> TokenStream {
+/// The action enum and its `RecordAction` impl.
+fn action_enum(valid: &Valid, mode: Mode) -> TokenStream {
     let record = valid.record;
+    let record_ident = record.ident;
     let vis = record.vis;
     let ident = record.action_ident();
     let doc = format!(
-        " The actions of [`{}`]: the built-in ones and its custom actions.",
-        record.ident
+        " The actions of [`{record_ident}`], each carrying its payload: what \
+         `Changeset::changeset` applies."
     );
-    let variants = variants(valid);
-    let idents: Vec<_> = variants.iter().map(|v| &v.ident).collect();
-    let names: Vec<_> = variants.iter().map(|v| &v.name).collect();
-    let codes: Vec<_> = variants.iter().map(|v| &v.code).collect();
-    let docs: Vec<_> = variants.iter().map(|v| &v.doc).collect();
+    let variants: Vec<_> = valid.actions.iter().map(|a| &a.variant).collect();
+    let payloads: Vec<_> = valid.actions.iter().map(payload_type).collect();
+    let docs = valid.actions.iter().map(|action| {
+        format!(
+            " `{}`, stored under code {}.",
+            action.name, action.code
+        )
+    });
+    let insert = &payloads[0];
+    let update = &payloads[1];
+    let body = match mode {
+        Mode::Complete => action_methods(valid),
+        Mode::Fallback => unreachable_action_methods(),
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        #vis enum #ident {
+            #(
+                #[doc = #docs]
+                #variants(#payloads),
+            )*
+        }
+
+        #[automatically_derived]
+        impl ::spector::RecordAction for #ident {
+            type Record = #record_ident;
+            type InsertPayload = #insert;
+            type UpdatePayload = #update;
+
+            fn insert(payload: #insert) -> Self {
+                #ident::Insert(payload)
+            }
+
+            fn update(payload: #update) -> Self {
+                #ident::Update(payload)
+            }
+
+            #body
+        }
+    }
+}
+
+/// `NAMES`, `name`, `code`, `encode` and `decode` of a valid record type.
+fn action_methods(valid: &Valid) -> TokenStream {
+    // The enum is named, not `Self`: `Self::Insert` would also name the
+    // trait's associated types.
+    let ident = valid.record.action_ident();
+    let variants: Vec<_> = valid.actions.iter().map(|a| &a.variant).collect();
+    let names: Vec<_> = valid.actions.iter().map(|a| &a.name).collect();
+    let codes: Vec<_> = valid
+        .actions
+        .iter()
+        .map(|a| Literal::i32_unsuffixed(a.code))
+        .collect();
+    let all_names = valid.actions.iter().flat_map(|action| {
+        let code = Literal::i32_unsuffixed(action.code);
+        std::iter::once(&action.name)
+            .chain(&action.alias)
+            .map(move |name| quote!(::spector::action::ActionName { name: #name, code: #code }))
+    });
+    // Each payload's trait check is spanned on its type, so a payload that
+    // is not serde is reported there.
+    let encodes = valid.actions.iter().map(|action| {
+        let variant = &action.variant;
+        let ty = payload_type(action);
+        quote_spanned! {ty.span()=>
+            #ident::#variant(payload) => <#ty as ::spector::__private::Payload>::encode(payload),
+        }
+    });
+    let decodes = valid.actions.iter().map(|action| {
+        let variant = &action.variant;
+        let code = Literal::i32_unsuffixed(action.code);
+        let ty = payload_type(action);
+        quote_spanned! {ty.span()=>
+            #code => <#ty as ::spector::__private::Payload>::decode(payload).map(#ident::#variant),
+        }
+    });
+    quote! {
+        const NAMES: &'static [::spector::action::ActionName] = &[#(#all_names),*];
+
+        fn name(&self) -> &'static str {
+            match self {
+                #(#ident::#variants(_) => #names,)*
+            }
+        }
+
+        fn code(&self) -> i32 {
+            match self {
+                #(#ident::#variants(_) => #codes,)*
+            }
+        }
+
+        fn encode(&self) -> ::core::result::Result<::spector::Attrs, ::spector::Invalid> {
+            match self {
+                #(#encodes)*
+            }
+        }
+
+        fn decode(
+            code: i32,
+            payload: ::spector::Attrs,
+        ) -> ::core::result::Result<::core::option::Option<Self>, ::spector::Invalid> {
+            let action = match code {
+                #(#decodes)*
+                _ => return ::core::result::Result::Ok(::core::option::Option::None),
+            };
+            action.map(::core::option::Option::Some)
+        }
+    }
+}
+
+/// The same methods for a record type that broke a rule: never called.
+fn unreachable_action_methods() -> TokenStream {
+    quote! {
+        const NAMES: &'static [::spector::action::ActionName] = &[];
+
+        fn name(&self) -> &'static str {
+            ::core::unreachable!()
+        }
+
+        fn code(&self) -> i32 {
+            ::core::unreachable!()
+        }
+
+        fn encode(&self) -> ::core::result::Result<::spector::Attrs, ::spector::Invalid> {
+            ::core::unreachable!()
+        }
+
+        fn decode(
+            _code: i32,
+            _payload: ::spector::Attrs,
+        ) -> ::core::result::Result<::core::option::Option<Self>, ::spector::Invalid> {
+            ::core::unreachable!()
+        }
+    }
+}
+
+/// The link enum and its `RecordLink` impl.
+fn link_enum(valid: &Valid) -> TokenStream {
+    let record = valid.record;
+    let record_ident = record.ident;
+    let vis = record.vis;
+    let ident = record.link_ident();
+    let doc = format!(" The links that events of [`{record_ident}`] may carry.");
+    let variants: Vec<_> = valid.links.iter().map(|l| &l.variant).collect();
+    let names: Vec<_> = valid.links.iter().map(|l| &l.name).collect();
+    let docs = valid.links.iter().map(|link| {
+        format!(
+            " `{}`: points to the linked event through `{}`.",
+            link.name, link.column
+        )
+    });
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #vis enum #ident {
             #(
                 #[doc = #docs]
-                #idents,
+                #variants,
             )*
         }
 
         #[automatically_derived]
-        impl ::spector::RecordAction for #ident {
-            const INSERT: Self = Self::Insert;
-            const UPDATE: Self = Self::Update;
-            const SAVEPOINT: Self = Self::Savepoint;
-
-            fn all() -> &'static [Self] {
-                const ALL: &[#ident] = &[#(#ident::#idents),*];
-                ALL
-            }
+        impl ::spector::RecordLink for #ident {
+            type Record = #record_ident;
 
             fn name(self) -> &'static str {
                 match self {
-                    #(Self::#idents => #names,)*
+                    #(Self::#variants => #names,)*
                 }
-            }
-
-            fn code(self) -> i32 {
-                match self {
-                    #(Self::#idents => #codes,)*
-                }
-            }
-        }
-
-        #[automatically_derived]
-        impl ::core::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(::spector::RecordAction::name(*self))
             }
         }
     }
 }
 
 /// The `Evented` impl.
-fn evented_impl(valid: &Valid) -> TokenStream {
+fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
     let record = valid.record;
     let ident = record.ident;
     let name = ident.to_string();
     let action = record.action_ident();
-    let log = valid.log;
-    let version = Literal::u32_unsuffixed(record.attrs.version.unwrap_or(0));
-    let links = record.attrs.links.iter().map(|link| {
-        let name = link.name();
+    let link = record.link_ident();
+    let version = Literal::u32_unsuffixed(record.options.version.unwrap_or(0));
+    let links = valid.links.iter().map(|link| {
+        let name = &link.name;
         let column = &link.column;
-        let table = match &link.table {
+        let table = match link.table {
             Some(table) => quote!(::core::option::Option::Some(#table)),
             None => quote!(::core::option::Option::None),
         };
         quote! {
-            ::spector::LinkDecl { name: #name, column: #column, table: #table }
+            ::spector::__private::LinkDecl { name: #name, column: #column, table: #table }
         }
     });
-    // Spanned on the log path, so "not one of the schemas of event log"
-    // points at `log = ...`.
-    let schema_index = quote_spanned! {log.span()=>
-        <Self as ::spector::LogMember<#log>>::SCHEMA_INDEX
-    };
-    // `..Default::default()` is only written when there are other fields,
-    // so a struct with just `id` does not get a needless struct update.
-    let fresh = if record.fields.len() > 1 {
-        quote_spanned! {ident.span()=>
-            Self { id, ..::core::default::Default::default() }
+    let (log, schema_index, methods) = match (mode, valid.log, valid.id) {
+        (Mode::Complete, Some(log), Some(id)) => {
+            // Spanned on the log path, so "not one of the schemas of event
+            // log" points at `log = ...`.
+            let schema_index = quote_spanned! {log.span()=>
+                <Self as ::spector::LogMember<#log>>::SCHEMA_INDEX
+            };
+            (quote!(#log), schema_index, id_methods(valid, id.ty))
         }
-    } else {
-        quote!(Self { id })
+        (_, log, _) => {
+            let log = log.map_or_else(|| quote!(::spector::__private::NoLog), |log| quote!(#log));
+            (log, quote!(0), unreachable_id_methods())
+        }
     };
     quote! {
         #[automatically_derived]
         impl ::spector::Evented for #ident {
             type Action = #action;
+            type Link = #link;
             type Log = #log;
             const NAME: &'static str = #name;
             const SCHEMA_INDEX: i32 = #schema_index;
             const VERSION: u32 = #version;
-            const LINKS: &'static [::spector::LinkDecl] = &[#(#links),*];
+            const LINKS: &'static [::spector::__private::LinkDecl] = &[#(#links),*];
 
-            fn id(&self) -> ::spector::Uuid {
-                self.id
-            }
+            #methods
+        }
+    }
+}
 
-            fn fresh(id: ::spector::Uuid) -> Self {
-                #fresh
-            }
+/// `id` and `fresh`, through the `id` field's type (`Uuid` or `Id<Self>`);
+/// the compiler checks that type, with the error on it.
+fn id_methods(valid: &Valid, ty: &syn::Type) -> TokenStream {
+    let field = quote_spanned! {ty.span()=> ::spector::__private::RecordIdField<Self> };
+    // `..Default::default()` is only written when there are other fields,
+    // so a struct with just `id` does not get a needless struct update.
+    let rest = (valid.record.fields.len() > 1).then(|| {
+        quote_spanned! {valid.record.ident.span()=> ..::core::default::Default::default() }
+    });
+    quote! {
+        fn id(&self) -> ::spector::Id<Self> {
+            <#ty as #field>::to_id(&self.id)
+        }
+
+        fn fresh(id: ::spector::Id<Self>) -> Self {
+            Self { id: <#ty as #field>::from_id(id), #rest }
+        }
+    }
+}
+
+/// The same methods for a record type that broke a rule: never called.
+fn unreachable_id_methods() -> TokenStream {
+    quote! {
+        fn id(&self) -> ::spector::Id<Self> {
+            ::core::unreachable!()
+        }
+
+        fn fresh(_id: ::spector::Id<Self>) -> Self {
+            ::core::unreachable!()
         }
     }
 }

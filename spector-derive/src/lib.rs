@@ -94,6 +94,7 @@ use syn::{parse_macro_input, DeriveInput};
 
 use crate::ast::Record;
 use crate::ctxt::Ctxt;
+use crate::expand::Mode;
 
 /// Derives `spector::Evented` and the action enum `{Struct}Action` for a
 /// record type; see the crate documentation for `#[evented(...)]`.
@@ -109,9 +110,7 @@ use crate::ctxt::Ctxt;
 #[proc_macro_derive(Evented, attributes(evented))]
 pub fn derive_evented(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    evented(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    evented(&input).into()
 }
 
 /// Declares an event log: a unit struct implementing `spector::EventLog`,
@@ -130,13 +129,25 @@ pub fn event_log(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Parses, validates and expands one `#[derive(Evented)]`.
-fn evented(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
+/// Parses, validates and expands one `#[derive(Evented)]`. On misuse, the
+/// errors come with the fallback expansion, so that they are the only ones.
+fn evented(input: &DeriveInput) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
     let record = Record::from_syn(&cx, input);
-    let valid = record.as_ref().and_then(|record| valid::check(&cx, record));
-    cx.check()?;
-    Ok(valid.map_or_else(proc_macro2::TokenStream::new, |valid| {
-        expand::derive(&valid)
-    }))
+    let valid = record.as_ref().map(|record| valid::check(&cx, record));
+    let mode = if cx.is_clean() {
+        Mode::Complete
+    } else {
+        Mode::Fallback
+    };
+    let expanded = valid.map_or_else(proc_macro2::TokenStream::new, |valid| {
+        expand::derive(&valid, mode)
+    });
+    match cx.check() {
+        Ok(()) => expanded,
+        Err(error) => {
+            let errors = error.into_compile_error();
+            quote::quote!(#errors #expanded)
+        }
+    }
 }

@@ -18,6 +18,16 @@ pub const ACTIONS: Symbol = Symbol("actions");
 pub const LINKS: Symbol = Symbol("links");
 /// `version = 1`: the version stored in every new event.
 pub const VERSION: Symbol = Symbol("version");
+/// `payload = EditMessage` inside an action: its payload type.
+pub const PAYLOAD: Symbol = Symbol("payload");
+/// `code = 17` inside an action: its explicit stored code.
+pub const CODE: Symbol = Symbol("code");
+/// `alias = archive` inside an action: the former name whose code it keeps.
+pub const ALIAS: Symbol = Symbol("alias");
+/// The built-in action every record starts with.
+pub const INSERT: Symbol = Symbol("insert");
+/// The built-in action of `Store::update`.
+pub const UPDATE: Symbol = Symbol("update");
 /// `column = "parent_id"` inside a link: the column pointing to the linked event.
 pub const COLUMN: Symbol = Symbol("column");
 /// `table = "chat_parents"` inside a link, and `table: "chat_events"` in
@@ -27,13 +37,13 @@ pub const TABLE: Symbol = Symbol("table");
 pub const SCHEMAS: Symbol = Symbol("schemas");
 /// The field every record type needs: `id: Uuid`.
 pub const ID: Symbol = Symbol("id");
-/// The last path segment the `id` field's type must have.
-pub const UUID: Symbol = Symbol("Uuid");
 /// The column every link table already has, so no link may use it.
 pub const EVENT_ID: Symbol = Symbol("event_id");
 
 /// The options of `#[evented(...)]`, in the order error messages list them.
 pub const EVENTED_OPTIONS: &[Symbol] = &[LOG, ACTIONS, LINKS, VERSION];
+/// The options inside an action's parentheses.
+pub const ACTION_OPTIONS: &[Symbol] = &[PAYLOAD, CODE, ALIAS];
 /// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
 pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE];
 /// The keys of an `event_log!` body.

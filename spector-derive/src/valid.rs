@@ -1,35 +1,72 @@
 //! Every rule about what a record type may declare. Each violation is a
 //! `syn::Error` spanned on the offending token, and all of them are
-//! collected, so one compile lists every misuse.
+//! collected, so one compile lists every misuse. The rules also resolve the
+//! declaration into the model `expand.rs` generates from.
 
-use spector_core::action::{BUILT_IN_NAMES, FIRST_CUSTOM_CODE};
-use spector_core::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
-use syn::{Path, Type};
+use spector_core::action::{custom_action_code, is_built_in_code, BUILT_INS, INSERT, UPDATE};
+use spector_core::backend::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
+use syn::{Ident, LitStr, Path, Type};
 
-use crate::ast::Record;
+use crate::ast::{Field, Record};
 use crate::attr::{Action, Link};
 use crate::case::{is_snake_case, to_snake_case};
 use crate::ctxt::Ctxt;
-use crate::symbol::{EVENT_ID, ID, UUID};
+use crate::symbol::{EVENT_ID, ID, INSERT as INSERT_ACTION, UPDATE as UPDATE_ACTION};
 
-/// A record type that passed every rule, with what `expand.rs` relies on.
+/// A record type resolved for expansion. When a rule was broken it holds
+/// what could still be resolved, so that the fallback expansion declares
+/// the types user code names and only the real error shows.
 pub struct Valid<'r, 'a> {
     /// The record type.
     pub record: &'r Record<'a>,
-    /// Its event log.
-    pub log: &'r Path,
+    /// Its event log, when given.
+    pub log: Option<&'r Path>,
+    /// Its `id` field, when it has one.
+    pub id: Option<&'r Field<'a>>,
+    /// Every action, built-ins first, in declaration order.
+    pub actions: Vec<ValidAction<'r>>,
+    /// Every link, in declaration order.
+    pub links: Vec<ValidLink<'r>>,
 }
 
-/// Checks every rule on `record`, reporting violations to `cx`; the record
-/// is returned for expansion only when it broke none.
-pub fn check<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Option<Valid<'r, 'a>> {
+/// One action of the generated enum.
+pub struct ValidAction<'r> {
+    /// The variant: `Edit`.
+    pub variant: Ident,
+    /// The name: `edit`.
+    pub name: String,
+    /// Its payload type; `None` for `Attrs`.
+    pub payload: Option<&'r Type>,
+    /// Its stored code.
+    pub code: i32,
+    /// The former name it also answers to, when it keeps that name's code.
+    pub alias: Option<String>,
+}
+
+/// One link of the generated enum.
+pub struct ValidLink<'r> {
+    /// The variant: `Edits`.
+    pub variant: Ident,
+    /// The name: `edits`.
+    pub name: String,
+    /// The column pointing to the linked event.
+    pub column: String,
+    /// The link table, when not the default.
+    pub table: Option<&'r LitStr>,
+}
+
+/// Checks every rule on `record`, reporting violations to `cx`, and
+/// resolves what passed.
+pub fn check<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Valid<'r, 'a> {
     check_generics(cx, record);
     check_log(cx, record);
-    check_id(cx, record);
-    check_actions(cx, &record.attrs.actions);
-    check_links(cx, &record.attrs.links);
-    let log = record.attrs.log.as_ref()?;
-    cx.is_clean().then_some(Valid { record, log })
+    Valid {
+        record,
+        log: record.options.log.as_ref(),
+        id: check_id(cx, record),
+        actions: check_actions(cx, &record.options.actions),
+        links: check_links(cx, &record.options.links),
+    }
 }
 
 /// A record type is stored under one name: no type or lifetime parameters.
@@ -51,7 +88,7 @@ fn check_generics(cx: &Ctxt, record: &Record) {
 
 /// `log = ...` is required.
 fn check_log(cx: &Ctxt, record: &Record) {
-    if record.attrs.log.is_none() {
+    if record.options.log.is_none() {
         cx.error_spanned_by(
             record.ident,
             "missing `#[evented(log = ...)]`: name the event log (declared with `event_log!`) \
@@ -60,55 +97,102 @@ fn check_log(cx: &Ctxt, record: &Record) {
     }
 }
 
-/// The record needs `id: Uuid`, the id of its first event.
-fn check_id(cx: &Ctxt, record: &Record) {
-    match record.field(ID.as_str()) {
-        None => cx.error_spanned_by(
+/// The record needs an `id` field; its type (`Uuid` or `Id<Self>`) is
+/// checked by the compiler on the generated code, spanned on the type.
+fn check_id<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Option<&'r Field<'a>> {
+    let field = record.field(ID.as_str());
+    if field.is_none() {
+        cx.error_spanned_by(
             record.ident,
             format!(
-                "`{}` has no `id` field: a record type needs `id: Uuid`, the id of its first event",
+                "`{}` has no `id` field: a record type needs `id: Id<Self>` (or `id: Uuid`), \
+                 the id of its first event",
                 record.ident
             ),
-        ),
-        Some(field) if !is_uuid(field.ty) => cx.error_spanned_by(
-            field.ty,
-            "the `id` field must be a `Uuid` (`spector::Uuid`): the id of the record's first event",
-        ),
-        Some(_) => {}
+        );
     }
+    field
 }
 
-/// True when `ty` names a type called `Uuid` (`Uuid`, `uuid::Uuid`, `spector::Uuid`).
-fn is_uuid(ty: &Type) -> bool {
-    match ty {
-        Type::Group(group) => is_uuid(&group.elem),
-        Type::Paren(paren) => is_uuid(&paren.elem),
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == UUID && segment.arguments.is_none()),
-        _ => false,
-    }
-}
-
-/// Custom actions: snake_case, not built-in, unique in name, variant and code.
-fn check_actions(cx: &Ctxt, actions: &[Action]) {
-    let mut accepted: Vec<&Action> = Vec::new();
+/// Built-in payloads and custom actions: every name snake_case and
+/// declared once, every code distinct and not a built-in's.
+fn check_actions<'r>(cx: &Ctxt, actions: &'r [Action]) -> Vec<ValidAction<'r>> {
+    let mut insert = built_in("Insert", INSERT_ACTION.as_str(), INSERT);
+    let mut update = built_in("Update", UPDATE_ACTION.as_str(), UPDATE);
+    let mut seen_built_ins: Vec<String> = Vec::new();
+    let mut custom: Vec<ValidAction<'r>> = Vec::new();
     for action in actions {
-        match check_action(action, &accepted) {
-            Ok(()) => accepted.push(action),
-            Err(error) => cx.push(error),
+        let name = action.name();
+        let slot = if name == INSERT_ACTION.as_str() {
+            Some(&mut insert)
+        } else if name == UPDATE_ACTION.as_str() {
+            Some(&mut update)
+        } else {
+            None
+        };
+        let result = match slot {
+            Some(slot) => check_built_in(action, &seen_built_ins).map(|()| {
+                slot.payload = action.payload.as_ref();
+                seen_built_ins.push(name);
+            }),
+            None => check_custom(action, actions, &custom).map(|valid| custom.push(valid)),
+        };
+        if let Err(error) = result {
+            cx.push(error);
         }
     }
+    [insert, update].into_iter().chain(custom).collect()
 }
 
-/// The first rule `action` breaks, given the actions accepted before it.
-fn check_action(action: &Action, accepted: &[&Action]) -> syn::Result<()> {
+/// A built-in action without a payload type yet.
+fn built_in<'r>(variant: &str, name: &str, code: i32) -> ValidAction<'r> {
+    ValidAction {
+        variant: Ident::new(variant, proc_macro2::Span::call_site()),
+        name: name.to_owned(),
+        payload: None,
+        code,
+        alias: None,
+    }
+}
+
+/// `insert = T` / `update = T`: a payload type only, given once.
+fn check_built_in(action: &Action, seen: &[String]) -> syn::Result<()> {
+    let name = action.name();
+    if seen.contains(&name) {
+        return Err(syn::Error::new(
+            action.ident.span(),
+            format!("duplicate action `{name}`"),
+        ));
+    }
+    if let Some(code) = &action.code {
+        return Err(syn::Error::new(
+            code.lit.span(),
+            format!("the built-in action `{name}` keeps its code: only its payload type may be given, like `{name} = NewMessage`"),
+        ));
+    }
+    if let Some(alias) = &action.alias {
+        return Err(syn::Error::new(
+            alias.span(),
+            format!("the built-in action `{name}` cannot have an alias"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first rule a custom `action` breaks, given every declared action and
+/// the custom ones accepted before it; or the action resolved.
+fn check_custom<'r>(
+    action: &'r Action,
+    declared: &[Action],
+    accepted: &[ValidAction<'r>],
+) -> syn::Result<ValidAction<'r>> {
     let name = action.name();
     let at_name = |message: String| Err(syn::Error::new(action.ident.span(), message));
-    if BUILT_IN_NAMES.contains(&name.as_str()) {
-        return at_name(format!("`{name}` is a built-in action"));
+    if BUILT_INS.iter().any(|(built_in, _)| *built_in == name) {
+        return at_name(format!(
+            "`{name}` is a built-in action without a payload: only `insert` and `update` \
+             may name a payload type (`delete` is `Store::delete`; savepoints are the store's)"
+        ));
     }
     if !is_snake_case(&name) {
         return at_name(format!(
@@ -116,78 +200,132 @@ fn check_action(action: &Action, accepted: &[&Action]) -> syn::Result<()> {
             to_snake_case(&name)
         ));
     }
-    if accepted.iter().any(|seen| seen.name() == name) {
+    if accepted.iter().any(|seen| seen.name == name) {
         return at_name(format!("duplicate action `{name}`"));
     }
     let variant = action.variant();
-    if let Some(seen) = accepted.iter().find(|seen| seen.variant() == variant) {
+    if let Some(seen) = accepted.iter().find(|seen| seen.variant == variant) {
         return at_name(format!(
             "actions `{}` and `{name}` would both be the variant `{variant}`",
-            seen.name()
+            seen.name
         ));
     }
-    let code = action.code();
-    if let Some(explicit) = action.code.as_ref().filter(|_| code < FIRST_CUSTOM_CODE) {
-        return Err(syn::Error::new(
-            explicit.lit.span(),
-            format!(
-                "action code {code} is reserved for built-in actions: \
-                 custom codes start at {FIRST_CUSTOM_CODE}"
-            ),
-        ));
-    }
-    let Some(seen) = accepted.iter().find(|seen| seen.code() == code) else {
-        return Ok(());
+    let alias = check_alias(action, declared)?;
+    let code = match (&action.code, &alias) {
+        (Some(code), Some(_)) => {
+            return Err(syn::Error::new(
+                code.lit.span(),
+                format!("action `{name}` has both a code and an alias: an alias keeps the code of the former name, so give one of them"),
+            ))
+        }
+        (Some(code), None) if is_built_in_code(code.value) => {
+            return Err(syn::Error::new(
+                code.lit.span(),
+                format!(
+                    "action code {} is reserved: codes 1 to 4 are the built-in actions' \
+                     (insert, update, delete, savepoint)",
+                    code.value
+                ),
+            ))
+        }
+        (Some(code), None) => code.value,
+        (None, Some(alias)) => custom_action_code(alias),
+        (None, None) => custom_action_code(&name),
     };
-    let origin = |a: &Action| match a.code {
-        Some(_) => "",
-        None => " (derived from its name)",
-    };
-    let message = format!(
-        "action `{name}` has code {code}{}, already the code of action `{}`{}",
-        origin(action),
-        seen.name(),
-        origin(seen),
-    );
-    match &action.code {
-        Some(explicit) => Err(syn::Error::new(explicit.lit.span(), message)),
-        None => at_name(format!("{message}; give one of them an explicit code")),
+    if let Some(seen) = accepted.iter().find(|seen| seen.code == code) {
+        let message = format!(
+            "action `{name}` has code {code}, already the code of action `{}`",
+            seen.name
+        );
+        return match &action.code {
+            Some(explicit) => Err(syn::Error::new(explicit.lit.span(), message)),
+            None => at_name(format!("{message}; give one of them an explicit code")),
+        };
     }
+    Ok(ValidAction {
+        variant,
+        name,
+        payload: action.payload.as_ref(),
+        code,
+        alias,
+    })
 }
 
-/// Links: unique names, a column, and plain SQL identifiers for every name.
-fn check_links(cx: &Ctxt, links: &[Link]) {
-    let mut accepted: Vec<String> = Vec::new();
+/// `alias = former_name`: a snake_case name that is neither a built-in nor
+/// one of the type's declared actions.
+fn check_alias(action: &Action, declared: &[Action]) -> syn::Result<Option<String>> {
+    let Some(alias) = &action.alias else {
+        return Ok(None);
+    };
+    let former = alias.to_string();
+    let at_alias = |message: String| Err(syn::Error::new(alias.span(), message));
+    if BUILT_INS.iter().any(|(built_in, _)| *built_in == former) {
+        return at_alias(format!(
+            "unknown action `{former}` for an alias: an alias keeps the code of a former \
+             custom action, and `{former}` is built in"
+        ));
+    }
+    if !is_snake_case(&former) {
+        return at_alias(format!(
+            "unknown action `{former}` for an alias: action names are snake_case, like `{}`",
+            to_snake_case(&former)
+        ));
+    }
+    if former == action.name() {
+        return at_alias(format!("action `{former}` cannot be its own alias"));
+    }
+    if declared.iter().any(|other| other.name() == former) {
+        return at_alias(format!(
+            "`{former}` is still declared as an action: an alias names a former action, \
+             whose events the new name takes over"
+        ));
+    }
+    Ok(Some(former))
+}
+
+/// Links: unique names and variants, plain SQL identifiers for every name.
+fn check_links<'r>(cx: &Ctxt, links: &'r [Link]) -> Vec<ValidLink<'r>> {
+    let mut accepted: Vec<ValidLink<'r>> = Vec::new();
     for link in links {
         let name = link.name();
-        if accepted.contains(&name) {
+        let variant = link.variant();
+        if accepted.iter().any(|seen| seen.name == name) {
             cx.error_spanned_by(&link.ident, format!("duplicate link `{name}`"));
             continue;
         }
-        accepted.push(name.clone());
-        if !is_identifier(&name) {
-            cx.error_spanned_by(&link.ident, not_an_identifier("link name", &name));
-        }
-        match &link.column {
-            None if link.column_reported => {}
-            None => cx.error_spanned_by(
+        if let Some(seen) = accepted.iter().find(|seen| seen.variant == variant) {
+            cx.error_spanned_by(
                 &link.ident,
                 format!(
-                    "link `{name}` has no column: write `{name} = \"<column>\"` \
-                     or `{name}(column = \"<column>\", table = \"<table>\")`"
+                    "links `{}` and `{name}` would both be the variant `{variant}`",
+                    seen.name
                 ),
-            ),
-            Some(column) if !is_identifier(&column.value()) => {
-                cx.error_spanned_by(column, not_an_identifier("column name", &column.value()))
+            );
+            continue;
+        }
+        let mut valid = true;
+        if !is_identifier(&name) {
+            cx.error_spanned_by(&link.ident, not_an_identifier("link name", &name));
+            valid = false;
+        }
+        let column = link.column_name();
+        match (&link.column, &column) {
+            (_, None) => valid = false,
+            (crate::attr::Column::Given(lit), Some(column)) if !is_identifier(column) => {
+                cx.error_spanned_by(lit, not_an_identifier("column name", column));
+                valid = false;
             }
-            Some(column) if column.value() == EVENT_ID.as_str() => cx.error_spanned_by(
-                column,
-                format!(
-                    "the column of link `{name}` may not be `event_id`: \
-                     every link table already has that column"
-                ),
-            ),
-            Some(_) => {}
+            (crate::attr::Column::Given(lit), Some(column)) if column == EVENT_ID.as_str() => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "the column of link `{name}` may not be `event_id`: \
+                         every link table already has that column"
+                    ),
+                );
+                valid = false;
+            }
+            _ => {}
         }
         if let Some(table) = link
             .table
@@ -195,8 +333,18 @@ fn check_links(cx: &Ctxt, links: &[Link]) {
             .filter(|table| !is_identifier(&table.value()))
         {
             cx.error_spanned_by(table, not_an_identifier("table name", &table.value()));
+            valid = false;
+        }
+        if let (true, Some(column)) = (valid, column) {
+            accepted.push(ValidLink {
+                variant,
+                name,
+                column,
+                table: link.table.as_ref(),
+            });
         }
     }
+    accepted
 }
 
 /// The message for a name that `is_identifier` refuses: "`x y` is not a

@@ -1,13 +1,14 @@
 //! The PostgreSQL backend: a connection pool and the [`Storage`] operations.
 
 use async_trait::async_trait;
-use spector_core::{Connect, Error, EventFold, EventQuery, LogSpec, Result, Storage, WritePlan};
+use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::{Connect, Error, Result};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 use crate::error::{query_error, PostgresError};
 use crate::select::Selection;
-use crate::{lock, migration, names, read, transaction, write};
+use crate::{lock, migration, read, transaction, write};
 
 /// How a read that loads links starts: one snapshot for the link queries and
 /// the event rows, so every event comes with exactly its committed links.
@@ -27,6 +28,11 @@ pub struct Postgres {
 impl Postgres {
     /// Opens a pool on the server at `url`
     /// (`postgres://user:password@host:port/database`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] wrapping [`PostgresError::Connect`] when the
+    /// server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .connect(url)
@@ -52,7 +58,7 @@ impl Postgres {
     /// The statements come from [`migration`], which has checked every name
     /// in them (derived ones included) before anything is sent.
     async fn run_ddl(&self, log: &'static LogSpec, statements: Vec<String>) -> Result<()> {
-        let table = log.table.as_str();
+        let table = log.table().as_str();
         let failed = move |source| Error::from(PostgresError::Migration { table, source });
         let mut tx = self.pool.begin().await.map_err(failed)?;
         let work = run_locked(&mut tx, table, statements).await.map_err(failed);
@@ -90,7 +96,6 @@ impl Storage for Postgres {
     }
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
-        names::check(log)?;
         write::write(&self.pool, log, plan).await
     }
 
@@ -100,8 +105,7 @@ impl Storage for Postgres {
         query: EventQuery,
         fold: F,
     ) -> Result<F::Output> {
-        names::check(log)?;
-        let table = log.table.as_str();
+        let table = log.table().as_str();
         let selection = Selection::of(log, &query.filter)?;
         if !query.with_links {
             let mut conn = self

@@ -33,14 +33,16 @@ pub enum PostgresError {
         source: sqlx::Error,
     },
 
-    /// A name that is not a checked SQL identifier was about to be put into
-    /// SQL text; nothing was sent to the server.
-    #[error("postgres: `{0}` is not a valid SQL identifier")]
-    Identifier(String),
-
-    /// A request this version of the backend does not know.
-    #[error("postgres: unsupported request: {0}")]
-    Unsupported(String),
+    /// A stored row does not have the shape of an event.
+    #[error("postgres: event {event_id} in `{table}` is not a valid row: {reason}")]
+    BadRow {
+        /// The event log's table.
+        table: &'static str,
+        /// The event.
+        event_id: uuid::Uuid,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl From<PostgresError> for Error {

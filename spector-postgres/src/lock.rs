@@ -37,13 +37,7 @@ pub(crate) const MIGRATION_CLASS: i32 = 0x5350_4543;
 /// assert_ne!(record_lock_key("chat_events", record), record_lock_key("note_events", record));
 /// ```
 pub fn record_lock_key(table: &str, record: Uuid) -> i64 {
-    record_key(table, record)
-}
-
-/// The write lock key of the record `parent_id` in `table`; see
-/// [`record_lock_key`].
-pub(crate) fn record_key(table: &str, parent_id: Uuid) -> i64 {
-    let bits = parent_id.as_u128();
+    let bits = record.as_u128();
     let folded = (bits >> 64) as u64 ^ bits as u64;
     (folded ^ fnv1a(table)) as i64
 }
@@ -75,19 +69,19 @@ mod tests {
     #[test]
     fn one_record_always_gets_the_same_key() {
         let id = Uuid::now_v7();
-        assert_eq!(record_key("chat_events", id), record_key("chat_events", id));
+        assert_eq!(record_lock_key("chat_events", id), record_lock_key("chat_events", id));
     }
 
     #[test]
     fn records_and_tables_get_different_keys() {
         let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
         assert_ne!(
-            record_key("chat_events", one),
-            record_key("chat_events", two)
+            record_lock_key("chat_events", one),
+            record_lock_key("chat_events", two)
         );
         assert_ne!(
-            record_key("chat_events", one),
-            record_key("note_events", one)
+            record_lock_key("chat_events", one),
+            record_lock_key("note_events", one)
         );
     }
 
@@ -96,7 +90,7 @@ mod tests {
         let id = Uuid::now_v7();
         for bit in 0..128 {
             let flipped = Uuid::from_u128(id.as_u128() ^ (1 << bit));
-            assert_ne!(record_key("t", id), record_key("t", flipped), "bit {bit}");
+            assert_ne!(record_lock_key("t", id), record_lock_key("t", flipped), "bit {bit}");
         }
     }
 

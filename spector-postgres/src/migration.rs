@@ -5,17 +5,14 @@
 //! itself; users with their own migration tool can take the SQL from [`up`]
 //! and [`down`] instead. Every statement is idempotent.
 
-use spector_core::{LinkSpec, LogSpec, Result};
+use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
+use spector_core::Result;
 
 use crate::names::{LinkNames, LogNames, TableNames};
 
 /// The SQLSTATE the same-record trigger raises when a link's two ends belong
 /// to different records (class `SP`, not used by PostgreSQL).
 pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
-
-/// The message of the same-record trigger, before the link's details; the
-/// SQLite backend's trigger says the same.
-pub const LINK_ACROSS_RECORDS_MESSAGE: &str = "spector: linked events belong to different records";
 
 /// The statements that create what `log` needs where it is missing: the
 /// event table, its indexes, and each link table with its same-record
@@ -28,7 +25,7 @@ pub const LINK_ACROSS_RECORDS_MESSAGE: &str = "spector: linked events belong to 
 /// [`Error::InvalidLog`](spector_core::Error::InvalidLog).
 ///
 /// ```
-/// use spector_core::LogSpec;
+/// use spector_core::backend::LogSpec;
 ///
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
 /// let sql = spector_postgres::migration::up(&log).unwrap().join(";\n");
@@ -78,12 +75,12 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
 /// with its same-record trigger; run them to add a link to an existing log.
 ///
 /// The names are checked as by [`up`], against the event table's own.
-pub fn link_up(table: &str, link: &LinkSpec) -> Result<Vec<String>> {
+pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Result<Vec<String>> {
     let names = LogNames::checked(table, std::slice::from_ref(link))?;
     Ok(names
         .links
         .iter()
-        .flat_map(|link| link_statements(table, link))
+        .flat_map(|link| link_statements(table.as_str(), link))
         .collect())
 }
 
@@ -138,7 +135,7 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $spector$
 BEGIN
   IF EXISTS (SELECT FROM {table} linking JOIN {table} linked ON linked.id = NEW.{column}
              WHERE linking.id = NEW.event_id AND linking.parent_id <> linked.parent_id) THEN
-    RAISE EXCEPTION '{LINK_ACROSS_RECORDS_MESSAGE}: link in {links} from event % to %',
+    RAISE EXCEPTION '{LINK_ACROSS_RECORDS}: link in {links} from event % to %',
       NEW.event_id, NEW.{column}
       USING ERRCODE = '{LINK_ACROSS_RECORDS_SQLSTATE}';
   END IF;
@@ -153,7 +150,7 @@ $spector$"
 ///
 /// The names are checked as by [`link_up`], so that a truncated name never
 /// drops another log's object.
-pub fn link_down(table: &str, link: &LinkSpec) -> Result<Vec<String>> {
+pub fn link_down(table: &SqlIdent, link: &LinkSpec) -> Result<Vec<String>> {
     let names = LogNames::checked(table, std::slice::from_ref(link))?;
     Ok(names.links.iter().flat_map(link_drops).collect())
 }
@@ -178,7 +175,7 @@ fn link_drops(names: &LinkNames<'_>) -> Vec<String> {
 /// tables). The names are checked as by [`up`].
 ///
 /// ```
-/// use spector_core::LogSpec;
+/// use spector_core::backend::LogSpec;
 ///
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
 /// assert_eq!(
@@ -198,7 +195,8 @@ pub fn down(log: &LogSpec) -> Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use spector_core::{Error, LinkDecl, SchemaSpec};
+    use spector_core::backend::{LinkDecl, SchemaSpec};
+    use spector_core::Error;
 
     use super::*;
 
@@ -313,10 +311,10 @@ mod tests {
     #[test]
     fn link_up_and_down_give_the_statements_of_up_and_down() {
         let log = chat_log();
-        let link = &log.links[0];
-        assert_eq!(link_up(&log.table, link).unwrap(), up(&log).unwrap()[4..]);
+        let link = &log.links()[0];
+        assert_eq!(link_up(log.table(), link).unwrap(), up(&log).unwrap()[4..]);
         assert_eq!(
-            link_down(&log.table, link).unwrap(),
+            link_down(log.table(), link).unwrap(),
             down(&log).unwrap()[..3]
         );
     }
@@ -332,15 +330,19 @@ mod tests {
                 "{error}"
             );
         }
-        let chat = chat_log();
-        let mut link = chat.links[0].clone();
-        link.column = "c".repeat(40);
+        const LONG: &[LinkDecl] = &[LinkDecl::new(
+            "edits",
+            "cccccccccccccccccccccccccccccccccccccccc",
+        )];
+        let chat = LogSpec::new("basic_chat_events", vec![SchemaSpec::new("Chat", 0, LONG)])
+            .unwrap();
+        let link = &chat.links()[0];
         assert!(matches!(
-            link_up(&chat.table, &link),
+            link_up(chat.table(), link),
             Err(Error::InvalidLog { .. })
         ));
         assert!(matches!(
-            link_down(&chat.table, &link),
+            link_down(chat.table(), link),
             Err(Error::InvalidLog { .. })
         ));
     }

@@ -1,9 +1,7 @@
 //! Every name the backend puts into SQL text, in one place.
 //!
-//! A [`LogSpec`] built by [`LogSpec::new`] has already checked its own names
-//! with [`is_identifier`]; its fields are public, though, so a caller could
-//! hand over a modified copy, and [`check`] looks at them once more before
-//! use. Nothing else is ever interpolated into SQL.
+//! Every name of a [`LogSpec`] is an [`SqlIdent`], checked once when the log
+//! was resolved; nothing else is ever interpolated into SQL.
 //!
 //! The DDL also names objects after those names (`{table}_parent_id_index`,
 //! `{links}_same_record` …). PostgreSQL silently truncates identifiers to 63
@@ -14,32 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use spector_core::{is_identifier, Error, LinkSpec, LogSpec, MAX_IDENTIFIER_LEN};
-
-use crate::error::PostgresError;
-
-/// Every name of `log` that goes into SQL text: the event table, and each
-/// link table and column.
-fn names(log: &LogSpec) -> impl Iterator<Item = &str> {
-    std::iter::once(log.table.as_str()).chain(
-        log.links
-            .iter()
-            .flat_map(|link| [link.table.as_str(), link.column.as_str()]),
-    )
-}
-
-/// Fails with the first name of `log` that is not a plain identifier.
-pub(crate) fn check(log: &LogSpec) -> Result<(), PostgresError> {
-    check_identifiers(names(log))
-}
-
-/// Fails with the first of `names` that is not a plain identifier.
-fn check_identifiers<'a>(mut names: impl Iterator<Item = &'a str>) -> Result<(), PostgresError> {
-    match names.find(|name| !is_identifier(name)) {
-        Some(name) => Err(PostgresError::Identifier(name.to_owned())),
-        None => Ok(()),
-    }
-}
+use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, MAX_IDENTIFIER_LEN};
+use spector_core::Error;
 
 /// The names of an event table and of the objects created with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +79,7 @@ pub(crate) struct LinkNames<'a> {
 impl<'a> LinkNames<'a> {
     /// The names derived from `link`, unchecked.
     fn derive(link: &'a LinkSpec) -> Self {
-        let (table, column) = (link.table.as_str(), link.column.as_str());
+        let (table, column) = (link.table().as_str(), link.column().as_str());
         Self {
             table,
             column,
@@ -155,22 +129,16 @@ pub(crate) struct LogNames<'a> {
 impl<'a> LogNames<'a> {
     /// The checked names of `log`'s DDL.
     ///
-    /// A name that is not an identifier (a tampered [`LogSpec`]) gives
-    /// [`PostgresError::Identifier`]; a derived name longer than 63 bytes or
-    /// two objects with one name give [`Error::InvalidLog`].
+    /// A derived name longer than 63 bytes, or two objects with one name,
+    /// give [`Error::InvalidLog`].
     pub(crate) fn of(log: &'a LogSpec) -> Result<Self, Error> {
-        Self::checked(&log.table, &log.links)
+        Self::checked(log.table(), log.links())
     }
 
     /// The checked names of the event table `table` with the link tables
     /// `links`.
-    pub(crate) fn checked(table: &'a str, links: &'a [LinkSpec]) -> Result<Self, Error> {
-        let given = std::iter::once(table).chain(
-            links
-                .iter()
-                .flat_map(|link| [link.table.as_str(), link.column.as_str()]),
-        );
-        check_identifiers(given)?;
+    pub(crate) fn checked(table: &'a SqlIdent, links: &'a [LinkSpec]) -> Result<Self, Error> {
+        let table = table.as_str();
         let names = Self {
             table: TableNames::derive(table),
             links: links.iter().map(LinkNames::derive).collect(),
@@ -264,7 +232,7 @@ fn primary_key_index(table: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use spector_core::{LinkDecl, SchemaSpec};
+    use spector_core::backend::{LinkDecl, SchemaSpec};
 
     use super::*;
 
@@ -279,21 +247,6 @@ mod tests {
             Err(Error::InvalidLog { table, reason }) => (table, reason),
             other => panic!("expected InvalidLog, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn checked_log_passes() {
-        assert!(check(&chat_log()).is_ok());
-    }
-
-    #[test]
-    fn tampered_log_is_refused() {
-        let mut log = LogSpec::new("notes_events", vec![]).unwrap();
-        log.table = "notes; DROP TABLE users".to_owned();
-        assert!(matches!(check(&log), Err(PostgresError::Identifier(name)) if name == log.table));
-        let error = LogNames::of(&log).unwrap_err();
-        assert!(matches!(error, Error::Storage(_)), "{error}");
-        assert!(error.to_string().contains("not a valid SQL identifier"));
     }
 
     #[test]

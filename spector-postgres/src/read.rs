@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use spector_core::{Attrs, Error, Event, EventFold, Link, LogSpec, Result};
+use spector_core::backend::{EventFold, LogSpec};
+use spector_core::{Attrs, Event, Link, Result};
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
-use crate::error::query_error;
+use crate::error::{query_error, PostgresError};
 use crate::select::Selection;
 
 /// One event row: id, parent_id, payload, schema, action, inserted_at.
@@ -36,9 +37,9 @@ pub(crate) async fn fold_events<F: EventFold>(
     while let Some(row) = rows
         .try_next()
         .await
-        .map_err(query_error("read events", &log.table))?
+        .map_err(query_error("read events", log.table().as_str()))?
     {
-        let mut event = decode_event(row)?;
+        let mut event = decode_event(log, row)?;
         event.links = links.remove(&event.id).unwrap_or_default();
         fold.push(event)?;
     }
@@ -53,8 +54,8 @@ async fn load_links(
     selection: &Selection,
 ) -> Result<HashMap<Uuid, Vec<Link>>> {
     let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
-    for spec in &log.links {
-        let sql = selection.links_sql(log, &spec.table, &spec.column);
+    for spec in log.links() {
+        let sql = selection.links_sql(log, spec.table().as_str(), spec.column().as_str());
         let mut rows = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql))
             .bind(selection.id)
             .bind(selection.schema)
@@ -62,10 +63,10 @@ async fn load_links(
         while let Some((event_id, target)) = rows
             .try_next()
             .await
-            .map_err(query_error("read links", &log.table))?
+            .map_err(query_error("read links", log.table().as_str()))?
         {
             links.entry(event_id).or_default().push(Link {
-                name: spec.name.clone(),
+                name: spec.name(),
                 target,
             });
         }
@@ -74,18 +75,19 @@ async fn load_links(
 }
 
 /// An event from its row (without links); a payload that is not a JSON
-/// object is [`Error::Decode`] naming the event.
-fn decode_event(row: EventRow) -> Result<Event> {
-    let (id, parent_id, payload, schema, action, inserted_at) = row;
-    let payload = Attrs::from_value(payload).map_err(|invalid| Error::Decode {
+/// object is [`PostgresError::BadRow`] naming the event.
+fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
+    let (id, parent_id, payload, schema_index, action_code, inserted_at) = row;
+    let payload = Attrs::from_value(payload).map_err(|_| PostgresError::BadRow {
+        table: log.table().as_str(),
         event_id: id,
-        message: invalid.to_string(),
+        reason: "its payload is not a JSON object".to_owned(),
     })?;
     Ok(Event {
         id,
         parent_id,
-        schema,
-        action,
+        schema_index,
+        action_code,
         payload,
         inserted_at,
         links: Vec::new(),

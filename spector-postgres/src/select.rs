@@ -1,10 +1,9 @@
 //! The SQL of each [`EventFilter`]: a `WHERE` clause over the event table
 //! (alias `e`) and its two parameters.
 
-use spector_core::{Error, EventFilter, LogSpec, Result};
+use spector_core::backend::{EventFilter, LogSpec};
+use spector_core::{Error, Result};
 use uuid::Uuid;
-
-use crate::error::PostgresError;
 
 /// A filter as SQL. Every clause takes the same parameters: `$1` an id,
 /// `$2` the schema index.
@@ -25,35 +24,38 @@ impl Selection {
     /// [`Error::UnknownLink`].
     pub(crate) fn of(log: &'static LogSpec, filter: &EventFilter) -> Result<Self> {
         Ok(match filter {
-            EventFilter::Record { parent_id, schema } => Self {
+            EventFilter::Record {
+                parent_id,
+                schema_index,
+            } => Self {
                 clause: "e.parent_id = $1 AND e.schema = $2".to_owned(),
                 id: *parent_id,
-                schema: *schema,
+                schema: *schema_index,
             },
-            EventFilter::Event { id, schema } => Self {
+            EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 id: *id,
-                schema: *schema,
+                schema: *schema_index,
             },
             EventFilter::LinkingTo {
                 link,
                 target,
-                schema,
+                schema_index,
             } => {
                 let spec = log.link(link).ok_or_else(|| Error::UnknownLink {
-                    schema: schema_name(log, *schema),
-                    link: link.clone(),
+                    record_type: log.record_type(*schema_index),
+                    link: (*link).to_owned(),
                 })?;
                 Self {
                     clause: format!(
                         "e.schema = $2 AND e.id IN (SELECT event_id FROM {} WHERE {} = $1)",
-                        spec.table, spec.column
+                        spec.table(),
+                        spec.column()
                     ),
                     id: *target,
-                    schema: *schema,
+                    schema: *schema_index,
                 }
             }
-            other => return Err(PostgresError::Unsupported(format!("{other:?}")).into()),
         })
     }
 
@@ -63,7 +65,8 @@ impl Selection {
         format!(
             "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at \
              FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
-            log.table, self.clause
+            log.table(),
+            self.clause
         )
     }
 
@@ -74,22 +77,15 @@ impl Selection {
             "SELECT l.event_id, l.{column} FROM {links} l \
              WHERE l.event_id IN (SELECT e.id FROM {table} e WHERE {clause}) \
              ORDER BY l.event_id, l.{column}",
-            table = log.table,
+            table = log.table(),
             clause = self.clause,
         )
     }
 }
 
-/// The name of record type `schema` in `log` for errors, or the log's table
-/// when the log does not have it.
-pub(crate) fn schema_name(log: &'static LogSpec, schema: i32) -> &'static str {
-    log.schema(schema)
-        .map_or(log.table.as_str(), |spec| spec.name)
-}
-
 #[cfg(test)]
 mod tests {
-    use spector_core::{LinkDecl, SchemaSpec};
+    use spector_core::backend::{LinkDecl, SchemaSpec};
 
     use super::*;
 
@@ -108,7 +104,7 @@ mod tests {
             chat_log(),
             &EventFilter::Record {
                 parent_id: id,
-                schema: 0,
+                schema_index: 0,
             },
         )
         .unwrap();
@@ -129,9 +125,9 @@ mod tests {
         let selection = Selection::of(
             log,
             &EventFilter::LinkingTo {
-                link: "edits".to_owned(),
+                link: "edits",
                 target,
-                schema: 0,
+                schema_index: 0,
             },
         )
         .unwrap();
@@ -157,14 +153,14 @@ mod tests {
         let error = Selection::of(
             chat_log(),
             &EventFilter::LinkingTo {
-                link: "friends".to_owned(),
+                link: "friends",
                 target: Uuid::now_v7(),
-                schema: 0,
+                schema_index: 0,
             },
         )
         .unwrap_err();
         assert!(
-            matches!(&error, Error::UnknownLink { schema: "BasicChat", link } if link == "friends"),
+            matches!(&error, Error::UnknownLink { record_type: "BasicChat", link } if link == "friends"),
             "{error}"
         );
     }

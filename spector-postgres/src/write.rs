@@ -1,7 +1,8 @@
 //! Writing: one operation in one transaction, serialized per record by an
 //! advisory lock.
 
-use spector_core::{CollectEvents, Error, EventFilter, Link, LogSpec, NewEvent, Result, WritePlan};
+use spector_core::backend::{CollectEvents, EventFilter, LogSpec, WritePlan};
+use spector_core::{Error, Event, Link, Result};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
@@ -9,7 +10,7 @@ use crate::error::query_error;
 use crate::lock;
 use crate::migration::LINK_ACROSS_RECORDS_SQLSTATE;
 use crate::read::fold_events;
-use crate::select::{schema_name, Selection};
+use crate::select::Selection;
 use crate::transaction;
 
 /// How every write transaction starts. READ COMMITTED gives each statement a
@@ -25,7 +26,7 @@ pub(crate) async fn write<P: WritePlan>(
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
-    let table = log.table.as_str();
+    let table = log.table().as_str();
     let mut tx = pool
         .begin_with(BEGIN)
         .await
@@ -42,14 +43,15 @@ async fn plan_and_insert<P: WritePlan>(
 ) -> Result<P::Output> {
     let history = match plan.record() {
         Some(record) => {
+            let table = log.table().as_str();
             sqlx::query(lock::LOCK_RECORD)
-                .bind(lock::record_key(&log.table, record.parent_id))
+                .bind(lock::record_lock_key(table, record.parent_id))
                 .execute(&mut *conn)
                 .await
-                .map_err(query_error("lock record", &log.table))?;
+                .map_err(query_error("lock record", table))?;
             let filter = EventFilter::Record {
                 parent_id: record.parent_id,
-                schema: record.schema,
+                schema_index: record.schema_index,
             };
             let selection = Selection::of(log, &filter)?;
             fold_events(conn, log, &selection, true, CollectEvents::default()).await?
@@ -65,24 +67,24 @@ async fn plan_and_insert<P: WritePlan>(
 async fn insert_event(
     conn: &mut PgConnection,
     log: &'static LogSpec,
-    event: &NewEvent,
+    event: &Event,
 ) -> Result<()> {
-    let table = log.table.as_str();
+    let table = log.table().as_str();
     let sql = format!(
         "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
          VALUES ($1, $2, $3, $4, $5, $6)"
     );
     sqlx::query(AssertSqlSafe(sql))
-        .bind(event.id())
-        .bind(event.parent_id())
-        .bind(Json(event.payload()))
-        .bind(event.schema())
-        .bind(event.action())
-        .bind(event.inserted_at())
+        .bind(event.id)
+        .bind(event.parent_id)
+        .bind(Json(&event.payload))
+        .bind(event.schema_index)
+        .bind(event.action_code)
+        .bind(event.inserted_at)
         .execute(&mut *conn)
         .await
         .map_err(query_error("insert event", table))?;
-    for link in event.links() {
+    for link in &event.links {
         insert_link(conn, log, event, link).await?;
     }
     Ok(())
@@ -93,31 +95,32 @@ async fn insert_event(
 async fn insert_link(
     conn: &mut PgConnection,
     log: &'static LogSpec,
-    event: &NewEvent,
+    event: &Event,
     link: &Link,
 ) -> Result<()> {
-    let spec = log.link(&link.name).ok_or_else(|| Error::UnknownLink {
-        schema: schema_name(log, event.schema()),
-        link: link.name.clone(),
+    let spec = log.link(link.name).ok_or_else(|| Error::UnknownLink {
+        record_type: log.record_type(event.schema_index),
+        link: link.name.to_owned(),
     })?;
     let sql = format!(
         "INSERT INTO {} (event_id, {}) VALUES ($1, $2)",
-        spec.table, spec.column
+        spec.table(),
+        spec.column()
     );
     sqlx::query(AssertSqlSafe(sql))
-        .bind(event.id())
+        .bind(event.id)
         .bind(link.target)
         .execute(&mut *conn)
         .await
         .map_err(|error| {
             if is_link_across_records(&error) {
                 Error::LinkAcrossRecords {
-                    link: link.name.clone(),
-                    event_id: event.id(),
+                    link: link.name,
+                    event_id: event.id,
                     target: link.target,
                 }
             } else {
-                query_error("insert link", log.table.as_str())(error)
+                query_error("insert link", log.table().as_str())(error)
             }
         })?;
     Ok(())

@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::Connection;
-use spector_core::{Connect, Error, EventFold, EventQuery, LogSpec, Result, Storage, WritePlan};
+use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::{Connect, Result};
 
-use crate::error::{storage, SqliteError};
+use crate::error::{query_error, SqliteError};
 use crate::{migration, query, write};
 
 /// A Spector storage backend on SQLite (through rusqlite).
@@ -40,19 +41,25 @@ impl Sqlite {
     }
 
     /// Wraps an open connection (foreign keys are switched on).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](spector_core::Error::Storage) when the connection
+    /// refuses the settings.
     pub fn from_connection(conn: Connection) -> Result<Self> {
-        configure(&conn).map_err(storage)?;
+        configure(&conn).map_err(SqliteError::Open)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
 
     async fn from_blocking(
-        open: impl FnOnce() -> Result<Connection, SqliteError> + Send + 'static,
+        open: impl FnOnce() -> rusqlite::Result<Connection> + Send + 'static,
     ) -> Result<Self> {
         let conn = tokio::task::spawn_blocking(open)
             .await
-            .map_err(SqliteError::from)??;
+            .map_err(SqliteError::from)?
+            .map_err(SqliteError::Open)?;
         Self::from_connection(conn)
     }
 
@@ -72,7 +79,8 @@ impl Sqlite {
                 poisoned.into_inner()
             });
             if !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK").map_err(storage)?;
+                conn.execute_batch("ROLLBACK")
+                    .map_err(query_error("roll back", "(connection)"))?;
             }
             work(&mut conn)
         })
@@ -91,24 +99,25 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))
 }
 
-/// Runs a list of DDL statements in one transaction.
-fn run_ddl(conn: &mut Connection, statements: Vec<String>) -> Result<()> {
-    let tx = conn.transaction().map_err(storage)?;
+/// Runs a list of DDL statements for `log` in one transaction.
+fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Result<()> {
+    let failed = query_error("migrate", log.table().as_str());
+    let tx = conn.transaction().map_err(&failed)?;
     for statement in statements {
-        tx.execute_batch(&statement).map_err(storage)?;
+        tx.execute_batch(&statement).map_err(&failed)?;
     }
-    tx.commit().map_err(storage)
+    tx.commit().map_err(&failed)
 }
 
 #[async_trait]
 impl Storage for Sqlite {
     async fn migrate(&self, log: &'static LogSpec) -> Result<()> {
-        self.with_connection(move |conn| run_ddl(conn, migration::up(log)))
+        self.with_connection(move |conn| run_ddl(conn, log, migration::up(log)))
             .await
     }
 
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()> {
-        self.with_connection(move |conn| run_ddl(conn, migration::down(log)))
+        self.with_connection(move |conn| run_ddl(conn, log, migration::down(log)))
             .await
     }
 
@@ -126,9 +135,10 @@ impl Storage for Sqlite {
         self.with_connection(move |conn| {
             // One read transaction: the links and the events come from the
             // same snapshot, even with other processes writing to the file.
-            let tx = conn.transaction().map_err(storage)?;
+            let failed = query_error("read", log.table().as_str());
+            let tx = conn.transaction().map_err(&failed)?;
             let output = query::fold_events(&tx, log, &query, fold)?;
-            tx.commit().map_err(storage)?;
+            tx.commit().map_err(&failed)?;
             Ok(output)
         })
         .await
@@ -148,9 +158,11 @@ impl Connect for Sqlite {
                     .or_else(|| url.strip_prefix("sqlite:"))
                     .unwrap_or(url);
                 if path.is_empty() {
-                    return Err(Error::storage(SqliteError::Unsupported(format!(
-                        "database url `{url}` names no file"
-                    ))));
+                    return Err(SqliteError::Url {
+                        url: url.to_owned(),
+                        reason: "it names no file",
+                    }
+                    .into());
                 }
                 Self::open(path).await
             }

@@ -7,19 +7,44 @@ use spector_core::Error;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SqliteError {
-    /// SQLite refused a statement or could not open the database.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database could not be opened or configured.
+    #[error("sqlite: cannot open the database: {0}")]
+    Open(#[source] rusqlite::Error),
+
+    /// The URL given to [`Sqlite::connect`](crate::Sqlite) does not name an
+    /// SQLite database.
+    #[error("sqlite: `{url}` is not an SQLite URL: {reason}")]
+    Url {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// A statement of an operation failed; the operation was rolled back.
+    #[error("sqlite: {step} on `{table}` failed: {source}")]
+    Query {
+        /// What the backend was doing (`insert event`, `read events` …).
+        step: &'static str,
+        /// The event log's table.
+        table: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
 
     /// A stored row does not have the shape of an event.
-    #[error("sqlite: stored row is not an event: {0}")]
-    BadRow(String),
+    #[error("sqlite: event {event_id} in `{table}` is not a valid row: {reason}")]
+    BadRow {
+        /// The event log's table.
+        table: String,
+        /// The event.
+        event_id: uuid::Uuid,
+        /// What is wrong.
+        reason: String,
+    },
 
-    /// A request this version of the backend does not know.
-    #[error("sqlite: unsupported request: {0}")]
-    Unsupported(String),
-
-    /// The blocking task running the statement panicked or was cancelled.
+    /// The blocking task running the statement was cancelled.
     #[error("sqlite: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -30,7 +55,17 @@ impl From<SqliteError> for Error {
     }
 }
 
-/// Wraps a rusqlite error as a core error.
-pub(crate) fn storage(error: rusqlite::Error) -> Error {
-    SqliteError::Sqlite(error).into()
+/// Wraps the failure of the statement doing `step` on `table`.
+pub(crate) fn query_error<'t>(
+    step: &'static str,
+    table: &'t str,
+) -> impl Fn(rusqlite::Error) -> Error + 't {
+    move |source| {
+        SqliteError::Query {
+            step,
+            table: table.to_owned(),
+            source,
+        }
+        .into()
+    }
 }

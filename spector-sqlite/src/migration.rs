@@ -1,24 +1,21 @@
 //! The DDL of an event log on SQLite: event table, indexes, link tables and
 //! the triggers that keep both ends of a link in the same record.
 
-use spector_core::{LinkSpec, LogSpec};
-
-/// The message of the trigger that refuses a link across records.
-pub(crate) const LINK_ACROSS_RECORDS: &str = "spector: linked events belong to different records";
+use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
 
 /// The statements that create what `log` needs, each idempotent.
 ///
 /// Every name comes from a [`LogSpec`], whose identifiers are checked.
 ///
 /// ```
-/// use spector_core::LogSpec;
+/// use spector_core::backend::LogSpec;
 ///
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
 /// let sql = spector_sqlite::migration::up(&log).join(";\n");
 /// assert!(sql.contains("CREATE TABLE IF NOT EXISTS notes_events"));
 /// ```
 pub fn up(log: &LogSpec) -> Vec<String> {
-    let table = &log.table;
+    let table = log.table();
     let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {table} (\
@@ -38,7 +35,7 @@ pub fn up(log: &LogSpec) -> Vec<String> {
             "CREATE INDEX IF NOT EXISTS {table}_inserted_at_index ON {table} (inserted_at, id)"
         ),
     ];
-    for link in &log.links {
+    for link in log.links() {
         statements.extend(link_up(table, link));
     }
     statements
@@ -52,12 +49,8 @@ pub fn up(log: &LogSpec) -> Vec<String> {
 /// link table's foreign keys, which report it as such. The triggers are
 /// dropped and created again, so that migrating a database made by an older
 /// version replaces its triggers.
-pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
-    let LinkSpec {
-        table: links,
-        column,
-        ..
-    } = link;
+pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
+    let (links, column) = (link.table(), link.column());
     let same_record = |event: &str| {
         let trigger = format!("{links}_same_record_on_{event}");
         [
@@ -92,17 +85,17 @@ pub fn link_up(table: &str, link: &LinkSpec) -> Vec<String> {
 /// The statements that drop everything [`up`] creates (triggers and indexes
 /// go with their tables).
 pub fn down(log: &LogSpec) -> Vec<String> {
-    log.links
+    log.links()
         .iter()
-        .map(|link| format!("DROP TABLE IF EXISTS {}", link.table))
-        .chain([format!("DROP TABLE IF EXISTS {}", log.table)])
+        .map(|link| format!("DROP TABLE IF EXISTS {}", link.table()))
+        .chain([format!("DROP TABLE IF EXISTS {}", log.table())])
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spector_core::{LinkDecl, SchemaSpec};
+    use spector_core::backend::{LinkDecl, SchemaSpec};
 
     fn chat_log() -> LogSpec {
         const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];

@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
-use spector_core::{
-    Attrs, Error, Event, EventFilter, EventFold, EventQuery, Link, LogSpec, Result,
-};
+use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec};
+use spector_core::{Attrs, Error, Event, Link, Result};
 use uuid::Uuid;
 
-use crate::error::{storage, SqliteError};
+use crate::error::{query_error, SqliteError};
 
 /// The columns of an event row, in the order [`decode_event`] reads them.
 const EVENT_COLUMNS: &str = "e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at";
@@ -24,42 +23,36 @@ struct Selection {
 fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
     let uuid = |id: &Uuid| Value::Blob(id.as_bytes().to_vec());
     Ok(match filter {
-        EventFilter::Record { parent_id, schema } => Selection {
+        EventFilter::Record {
+            parent_id,
+            schema_index,
+        } => Selection {
             clause: "e.parent_id = ?1 AND e.schema = ?2".to_owned(),
-            params: vec![uuid(parent_id), Value::Integer((*schema).into())],
+            params: vec![uuid(parent_id), Value::Integer((*schema_index).into())],
         },
-        EventFilter::Event { id, schema } => Selection {
+        EventFilter::Event { id, schema_index } => Selection {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
-            params: vec![uuid(id), Value::Integer((*schema).into())],
+            params: vec![uuid(id), Value::Integer((*schema_index).into())],
         },
         EventFilter::LinkingTo {
             link,
             target,
-            schema,
+            schema_index,
         } => {
             let spec = log.link(link).ok_or_else(|| Error::UnknownLink {
-                schema: static_table(log),
-                link: link.clone(),
+                record_type: log.record_type(*schema_index),
+                link: (*link).to_owned(),
             })?;
             Selection {
                 clause: format!(
                     "e.schema = ?2 AND e.id IN (SELECT event_id FROM {} WHERE {} = ?1)",
-                    spec.table, spec.column
+                    spec.table(),
+                    spec.column()
                 ),
-                params: vec![uuid(target), Value::Integer((*schema).into())],
+                params: vec![uuid(target), Value::Integer((*schema_index).into())],
             }
         }
-        _ => {
-            return Err(Error::storage(SqliteError::Unsupported(format!(
-                "{filter:?}"
-            ))))
-        }
     })
-}
-
-/// The name of a log's table with the log's lifetime, for errors.
-pub(crate) fn static_table(log: &'static LogSpec) -> &'static str {
-    log.table.as_str()
 }
 
 /// Streams the selected events into `fold`, links attached.
@@ -69,6 +62,7 @@ pub(crate) fn fold_events<F: EventFold>(
     query: &EventQuery,
     mut fold: F,
 ) -> Result<F::Output> {
+    let table = log.table().as_str();
     let selection = select(log, &query.filter)?;
     let mut links = if query.with_links {
         load_links(conn, log, &selection)?
@@ -76,15 +70,16 @@ pub(crate) fn fold_events<F: EventFold>(
         HashMap::new()
     };
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
-        log.table, selection.clause
+        "SELECT {EVENT_COLUMNS} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id",
+        selection.clause
     );
-    let mut statement = conn.prepare_cached(&sql).map_err(storage)?;
+    let failed = query_error("read events", table);
+    let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
     let mut rows = statement
         .query(params_from_iter(&selection.params))
-        .map_err(storage)?;
-    while let Some(row) = rows.next().map_err(storage)? {
-        let mut event = decode_event(row)?;
+        .map_err(&failed)?;
+    while let Some(row) = rows.next().map_err(&failed)? {
+        let mut event = decode_event(table, row)?;
         event.links = links.remove(&event.id).unwrap_or_default();
         fold.push(event)?;
     }
@@ -97,26 +92,27 @@ fn load_links(
     log: &LogSpec,
     selection: &Selection,
 ) -> Result<HashMap<Uuid, Vec<Link>>> {
+    let failed = query_error("read links", log.table().as_str());
     let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
-    for spec in &log.links {
+    for spec in log.links() {
         let sql = format!(
             "SELECT l.event_id, l.{column} FROM {links} l \
              WHERE l.event_id IN (SELECT e.id FROM {table} e WHERE {clause}) \
              ORDER BY l.event_id, l.{column}",
-            column = spec.column,
-            links = spec.table,
-            table = log.table,
+            column = spec.column(),
+            links = spec.table(),
+            table = log.table(),
             clause = selection.clause,
         );
-        let mut statement = conn.prepare_cached(&sql).map_err(storage)?;
+        let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
         let mut rows = statement
             .query(params_from_iter(&selection.params))
-            .map_err(storage)?;
-        while let Some(row) = rows.next().map_err(storage)? {
-            let event_id: Uuid = row.get(0).map_err(storage)?;
-            let target: Uuid = row.get(1).map_err(storage)?;
+            .map_err(&failed)?;
+        while let Some(row) = rows.next().map_err(&failed)? {
+            let event_id: Uuid = row.get(0).map_err(&failed)?;
+            let target: Uuid = row.get(1).map_err(&failed)?;
             links.entry(event_id).or_default().push(Link {
-                name: spec.name.clone(),
+                name: spec.name(),
                 target,
             });
         }
@@ -125,24 +121,29 @@ fn load_links(
 }
 
 /// One event row (without links).
-fn decode_event(row: &Row<'_>) -> Result<Event> {
-    let id: Uuid = row.get(0).map_err(storage)?;
-    let payload: String = row.get(2).map_err(storage)?;
-    let micros: i64 = row.get(5).map_err(storage)?;
+fn decode_event(table: &str, row: &Row<'_>) -> Result<Event> {
+    let failed = query_error("read events", table);
+    let id: Uuid = row.get(0).map_err(&failed)?;
+    let bad_row = |reason: String| {
+        Error::from(SqliteError::BadRow {
+            table: table.to_owned(),
+            event_id: id,
+            reason,
+        })
+    };
+    let payload: String = row.get(2).map_err(&failed)?;
+    let micros: i64 = row.get(5).map_err(&failed)?;
+    let payload = serde_json::from_str::<serde_json::Value>(&payload)
+        .map_err(|e| bad_row(format!("its payload is not JSON: {e}")))?;
     Ok(Event {
         id,
-        parent_id: row.get(1).map_err(storage)?,
-        payload: serde_json::from_str::<Attrs>(&payload).map_err(|e| Error::Decode {
-            event_id: id,
-            message: e.to_string(),
-        })?,
-        schema: row.get(3).map_err(storage)?,
-        action: row.get(4).map_err(storage)?,
-        inserted_at: DateTime::from_timestamp_micros(micros).ok_or_else(|| {
-            Error::storage(SqliteError::BadRow(format!(
-                "event {id} has an out-of-range timestamp {micros}"
-            )))
-        })?,
+        parent_id: row.get(1).map_err(&failed)?,
+        payload: Attrs::from_value(payload)
+            .map_err(|_| bad_row("its payload is not a JSON object".to_owned()))?,
+        schema_index: row.get(3).map_err(&failed)?,
+        action_code: row.get(4).map_err(&failed)?,
+        inserted_at: DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| bad_row(format!("its timestamp {micros} is out of range")))?,
         links: Vec::new(),
     })
 }

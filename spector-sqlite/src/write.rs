@@ -1,13 +1,13 @@
 //! Writing: one operation in one immediate transaction.
 
 use rusqlite::{params, Connection, TransactionBehavior};
-use spector_core::{
-    CollectEvents, Error, EventFilter, EventQuery, LogSpec, NewEvent, Result, WritePlan,
+use spector_core::backend::{
+    CollectEvents, EventFilter, EventQuery, LogSpec, WritePlan, LINK_ACROSS_RECORDS,
 };
+use spector_core::{Error, Event, Result};
 
-use crate::error::storage;
-use crate::migration::LINK_ACROSS_RECORDS;
-use crate::query::{fold_events, static_table};
+use crate::error::query_error;
+use crate::query::fold_events;
 
 /// Runs `plan` in one `BEGIN IMMEDIATE` transaction: the write lock is taken
 /// before the history is read, so no other writer can change the record
@@ -17,15 +17,16 @@ pub(crate) fn write<P: WritePlan>(
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
+    let table = log.table().as_str();
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(storage)?;
+        .map_err(query_error("begin", table))?;
     let history = match plan.record() {
         Some(record) => {
             let query = EventQuery {
                 filter: EventFilter::Record {
                     parent_id: record.parent_id,
-                    schema: record.schema,
+                    schema_index: record.schema_index,
                 },
                 with_links: true,
             };
@@ -35,52 +36,53 @@ pub(crate) fn write<P: WritePlan>(
     };
     let (event, output) = plan.plan(history)?;
     insert_event(&tx, log, &event)?;
-    tx.commit().map_err(storage)?;
+    tx.commit().map_err(query_error("commit", table))?;
     Ok(output)
 }
 
 /// Inserts the event row and its link rows.
-fn insert_event(conn: &Connection, log: &'static LogSpec, event: &NewEvent) -> Result<()> {
-    let payload = serde_json::to_string(event.payload()).map_err(Error::storage)?;
+fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Result<()> {
+    let table = log.table();
+    let payload = serde_json::to_string(&event.payload).map_err(Error::storage)?;
     let sql = format!(
-        "INSERT INTO {} (id, parent_id, payload, schema, action, inserted_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        log.table
+        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
     );
     conn.prepare_cached(&sql)
         .and_then(|mut statement| {
             statement.execute(params![
-                event.id(),
-                event.parent_id(),
+                event.id,
+                event.parent_id,
                 payload,
-                event.schema(),
-                event.action(),
-                event.inserted_at().timestamp_micros(),
+                event.schema_index,
+                event.action_code,
+                event.inserted_at.timestamp_micros(),
             ])
         })
-        .map_err(storage)?;
-    for link in event.links() {
-        let spec = log.link(&link.name).ok_or_else(|| Error::UnknownLink {
-            schema: static_table(log),
-            link: link.name.clone(),
+        .map_err(query_error("insert event", table.as_str()))?;
+    for link in &event.links {
+        let spec = log.link(link.name).ok_or_else(|| Error::UnknownLink {
+            record_type: log.record_type(event.schema_index),
+            link: link.name.to_owned(),
         })?;
         let sql = format!(
             "INSERT INTO {} (event_id, {}) VALUES (?1, ?2)",
-            spec.table, spec.column
+            spec.table(),
+            spec.column()
         );
         conn.prepare_cached(&sql)
-            .and_then(|mut statement| statement.execute(params![event.id(), link.target]))
+            .and_then(|mut statement| statement.execute(params![event.id, link.target]))
             .map_err(|error| match error {
                 rusqlite::Error::SqliteFailure(_, Some(ref message))
                     if message.contains(LINK_ACROSS_RECORDS) =>
                 {
                     Error::LinkAcrossRecords {
-                        link: link.name.clone(),
-                        event_id: event.id(),
+                        link: link.name,
+                        event_id: event.id,
                         target: link.target,
                     }
                 }
-                other => storage(other),
+                other => query_error("insert link", table.as_str())(other),
             })?;
     }
     Ok(())

@@ -1,10 +1,11 @@
 //! The basic chat guide, run end to end: start a conversation, add a message,
 //! edit the first one, then list the messages and the edit history.
 
-use spector::{attrs, Event, Store};
+use spector::{Event, Store};
 use spector_examples::backend::{database_url, Backend};
 use spector_examples::basic_chat::{
-    get_edit_history, list_messages, BasicChat, BasicChatAction, BasicChatEvents,
+    content, get_edit_history, list_messages, BasicChat, BasicChatAction, BasicChatEvents,
+    EditMessage, NewMessage,
 };
 use uuid::Uuid;
 
@@ -17,18 +18,34 @@ async fn main() -> spector::Result<()> {
     let bob = Uuid::now_v7();
     let name = |user_id: Uuid| if user_id == alice { "alice" } else { "bob" };
 
+    // Starting a conversation.
     let chat: BasicChat = store
-        .insert(attrs! { "user_id": alice, "content": "Hello everyone!" })
+        .insert(NewMessage {
+            user_id: alice,
+            content: "Hello everyone!".into(),
+        })
         .await?;
+
+    // Adding a message: it goes first.
     let chat = store
-        .update(&chat, attrs! { "user_id": bob, "content": "Hi there!" })
+        .update(
+            chat.id,
+            NewMessage {
+                user_id: bob,
+                content: "Hi there!".into(),
+            },
+        )
         .await?;
+
+    // Editing the first message.
     let first_message_id = chat.messages[1].id;
     let chat = store
         .execute(
-            &chat,
-            BasicChatAction::Edit,
-            attrs! { "edits": first_message_id, "content": "Hello everyone! (edited)" },
+            chat.id,
+            BasicChatAction::Edit(EditMessage {
+                edits: first_message_id,
+                content: "Hello everyone! (edited)".into(),
+            }),
         )
         .await?;
 
@@ -53,15 +70,12 @@ async fn main() -> spector::Result<()> {
     Ok(())
 }
 
-/// An event as one line: when, its id and the content it carries.
+/// An event as one line: when, its id and the text it carries.
 fn describe(event: &Event) -> String {
-    let content: String = event
-        .payload
-        .get_or("content", String::new())
-        .unwrap_or_default();
     format!(
-        "{} {} {content}",
+        "{} {} {}",
         event.inserted_at.format("%H:%M:%S%.6f"),
-        event.id
+        event.id,
+        content(event).unwrap_or_default()
     )
 }

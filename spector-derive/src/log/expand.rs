@@ -20,7 +20,9 @@ pub fn event_log(log: &ValidLog) -> TokenStream {
     });
     let entries = log.schemas.iter().map(|(path, index)| {
         let index = Literal::i32_unsuffixed(*index);
-        quote_spanned! {path.span()=> ::spector::SchemaSpec::of::<#path>(#index) }
+        // Spanned on the record type, so a type that declares another log is
+        // reported there.
+        quote_spanned! {path.span()=> ::spector::__private::SchemaSpec::of::<#path, #ident>(#index) }
     });
     let members = log.schemas.iter().map(|(path, index)| {
         let index = Literal::i32_unsuffixed(*index);
@@ -39,8 +41,8 @@ pub fn event_log(log: &ValidLog) -> TokenStream {
 
         #[automatically_derived]
         impl ::spector::EventLog for #ident {
-            fn spec() -> ::spector::Result<&'static ::spector::LogSpec> {
-                static SPEC: ::spector::LogCell = ::spector::LogCell::new();
+            fn spec() -> ::spector::Result<&'static ::spector::backend::LogSpec> {
+                static SPEC: ::spector::__private::LogCell = ::spector::__private::LogCell::new();
                 SPEC.get_or_init(#table, || ::std::vec![#(#entries),*])
             }
         }

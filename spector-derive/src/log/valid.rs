@@ -1,7 +1,7 @@
 //! The rules of `event_log!`: a valid table name, distinct record types,
 //! and schema indexes that only go forward.
 
-use spector_core::is_identifier;
+use spector_core::backend::is_identifier;
 use syn::{Attribute, Ident, Path, Visibility};
 
 use super::ast::{LogInput, Schema};
