@@ -62,9 +62,7 @@ impl Changeset for BasicChat {
     /// New messages and edits need text; only existing messages can be edited.
     fn validate(&self, action: &BasicChatAction, _meta: &EventMeta) -> Result<(), Invalid> {
         let content = match action {
-            BasicChatAction::Insert(message) | BasicChatAction::Update(message) => {
-                &message.content
-            }
+            BasicChatAction::Insert(message) | BasicChatAction::Update(message) => &message.content,
             BasicChatAction::Edit(edit) => {
                 if !self.messages.iter().any(|m| m.id == edit.edits) {
                     return Err(Invalid::new("edits", "no such message"));
@@ -108,10 +106,10 @@ impl Changeset for BasicChat {
     ) -> Result<(), Invalid> {
         if let BasicChatAction::Edit(edit) = event.action() {
             let mut latest = edit.edits;
-            while let Some(newer) = history
-                .iter()
-                .find(|e| e.linked(BasicChatLink::Edits).any(|replaced| replaced == latest))
-            {
+            while let Some(newer) = history.iter().find(|e| {
+                e.linked(BasicChatLink::Edits)
+                    .any(|replaced| replaced == latest)
+            }) {
                 latest = newer.id;
             }
             event.link(BasicChatLink::Edits, latest);

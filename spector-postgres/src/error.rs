@@ -32,17 +32,6 @@ pub enum PostgresError {
         #[source]
         source: sqlx::Error,
     },
-
-    /// A stored row does not have the shape of an event.
-    #[error("postgres: event {event_id} in `{table}` is not a valid row: {reason}")]
-    BadRow {
-        /// The event log's table.
-        table: &'static str,
-        /// The event.
-        event_id: uuid::Uuid,
-        /// What is wrong.
-        reason: String,
-    },
 }
 
 impl From<PostgresError> for Error {

@@ -69,7 +69,10 @@ mod tests {
     #[test]
     fn one_record_always_gets_the_same_key() {
         let id = Uuid::now_v7();
-        assert_eq!(record_lock_key("chat_events", id), record_lock_key("chat_events", id));
+        assert_eq!(
+            record_lock_key("chat_events", id),
+            record_lock_key("chat_events", id)
+        );
     }
 
     #[test]
@@ -90,7 +93,11 @@ mod tests {
         let id = Uuid::now_v7();
         for bit in 0..128 {
             let flipped = Uuid::from_u128(id.as_u128() ^ (1 << bit));
-            assert_ne!(record_lock_key("t", id), record_lock_key("t", flipped), "bit {bit}");
+            assert_ne!(
+                record_lock_key("t", id),
+                record_lock_key("t", flipped),
+                "bit {bit}"
+            );
         }
     }
 

@@ -334,8 +334,8 @@ mod tests {
             "edits",
             "cccccccccccccccccccccccccccccccccccccccc",
         )];
-        let chat = LogSpec::new("basic_chat_events", vec![SchemaSpec::new("Chat", 0, LONG)])
-            .unwrap();
+        let chat =
+            LogSpec::new("basic_chat_events", vec![SchemaSpec::new("Chat", 0, LONG)]).unwrap();
         let link = &chat.links()[0];
         assert!(matches!(
             link_up(chat.table(), link),

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use spector_core::backend::{EventFold, LogSpec};
-use spector_core::{Attrs, Event, Link, Result};
+use spector_core::{Attrs, Error, Event, Link, Result};
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
-use crate::error::{query_error, PostgresError};
+use crate::error::query_error;
 use crate::select::Selection;
 
 /// One event row: id, parent_id, payload, schema, action, inserted_at.
@@ -75,13 +75,13 @@ async fn load_links(
 }
 
 /// An event from its row (without links); a payload that is not a JSON
-/// object is [`PostgresError::BadRow`] naming the event.
+/// object is [`Error::Decode`] naming the event, as on every backend.
 fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
     let (id, parent_id, payload, schema_index, action_code, inserted_at) = row;
-    let payload = Attrs::from_value(payload).map_err(|_| PostgresError::BadRow {
-        table: log.table().as_str(),
+    let payload = Attrs::from_value(payload).map_err(|invalid| Error::Decode {
+        record_type: log.record_type(schema_index),
         event_id: id,
-        reason: "its payload is not a JSON object".to_owned(),
+        source: invalid.into(),
     })?;
     Ok(Event {
         id,

@@ -64,11 +64,7 @@ async fn plan_and_insert<P: WritePlan>(
 }
 
 /// Inserts the event row, then one row per link.
-async fn insert_event(
-    conn: &mut PgConnection,
-    log: &'static LogSpec,
-    event: &Event,
-) -> Result<()> {
+async fn insert_event(conn: &mut PgConnection, log: &'static LogSpec, event: &Event) -> Result<()> {
     let table = log.table().as_str();
     let sql = format!(
         "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \

@@ -6,7 +6,7 @@ use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
 use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec};
-use spector_core::{Attrs, Error, Event, Link, Result};
+use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
 
 use crate::error::{query_error, SqliteError};
@@ -79,7 +79,7 @@ pub(crate) fn fold_events<F: EventFold>(
         .query(params_from_iter(&selection.params))
         .map_err(&failed)?;
     while let Some(row) = rows.next().map_err(&failed)? {
-        let mut event = decode_event(table, row)?;
+        let mut event = decode_event(log, row)?;
         event.links = links.remove(&event.id).unwrap_or_default();
         fold.push(event)?;
     }
@@ -121,7 +121,10 @@ fn load_links(
 }
 
 /// One event row (without links).
-fn decode_event(table: &str, row: &Row<'_>) -> Result<Event> {
+/// A payload that is not a JSON object is [`Error::Decode`] naming the
+/// event, as on every backend.
+fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
+    let table = log.table().as_str();
     let failed = query_error("read events", table);
     let id: Uuid = row.get(0).map_err(&failed)?;
     let bad_row = |reason: String| {
@@ -132,15 +135,21 @@ fn decode_event(table: &str, row: &Row<'_>) -> Result<Event> {
         })
     };
     let payload: String = row.get(2).map_err(&failed)?;
+    let schema_index: i32 = row.get(3).map_err(&failed)?;
     let micros: i64 = row.get(5).map_err(&failed)?;
     let payload = serde_json::from_str::<serde_json::Value>(&payload)
-        .map_err(|e| bad_row(format!("its payload is not JSON: {e}")))?;
+        .map_err(BoxError::from)
+        .and_then(|value| Attrs::from_value(value).map_err(BoxError::from))
+        .map_err(|source| Error::Decode {
+            record_type: log.record_type(schema_index),
+            event_id: id,
+            source,
+        })?;
     Ok(Event {
         id,
         parent_id: row.get(1).map_err(&failed)?,
-        payload: Attrs::from_value(payload)
-            .map_err(|_| bad_row("its payload is not a JSON object".to_owned()))?,
-        schema_index: row.get(3).map_err(&failed)?,
+        payload,
+        schema_index,
         action_code: row.get(4).map_err(&failed)?,
         inserted_at: DateTime::from_timestamp_micros(micros)
             .ok_or_else(|| bad_row(format!("its timestamp {micros} is out of range")))?,

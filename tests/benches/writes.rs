@@ -25,9 +25,10 @@
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
+use spector::backend::Storage;
 use spector::postgres::{record_lock_key, Postgres};
 use spector::sqlite::Sqlite;
-use spector::{action, now_micros, Attrs, Storage, Store};
+use spector::{action, Attrs, Id, Store};
 use spector_tests::records::{Counter, CounterAction, TestEvents};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -51,7 +52,7 @@ async fn counters<B: Storage>(store: &Store<B>) -> Vec<Uuid> {
     let mut ids = Vec::with_capacity(RECORDS);
     for _ in 0..RECORDS {
         let counter: Counter = store.insert(Attrs::new()).await.expect("insert");
-        ids.push(counter.id);
+        ids.push(counter.id.uuid());
     }
     ids
 }
@@ -78,13 +79,23 @@ impl Timings {
 }
 
 async fn spector_execute<B: Storage>(store: &Store<B>, id: Uuid) -> Duration {
-    let stale = Counter { id, count: 0 };
     let started = Instant::now();
     store
-        .execute(&stale, CounterAction::Increment, Attrs::new())
+        .execute(
+            Id::<Counter>::new(id),
+            CounterAction::Increment(Attrs::new()),
+        )
         .await
         .expect("execute");
     started.elapsed()
+}
+
+/// Now, at the microsecond precision both backends store.
+fn now_micros() -> chrono::DateTime<chrono::Utc> {
+    use chrono::DurationRound;
+    let now = chrono::Utc::now();
+    now.duration_trunc(chrono::TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }
 
 fn payload(id: Uuid) -> String {

@@ -2,7 +2,8 @@
 //! to check what is (not) in the database.
 
 use async_trait::async_trait;
-use spector::{Storage, Store};
+use spector::backend::Storage;
+use spector::Store;
 use uuid::Uuid;
 
 /// One isolated database for one test: its own in-memory SQLite database,
@@ -11,11 +12,6 @@ use uuid::Uuid;
 pub trait TestDb: Send + Sync + Sized + 'static {
     /// The backend under test.
     type Storage: Storage + Clone;
-
-    /// Why the backend's tests are skipped, when the user opted out.
-    fn skip_reason() -> Option<String> {
-        None
-    }
 
     /// A fresh, empty database. Panics when the database is unreachable, so
     /// that the test fails.

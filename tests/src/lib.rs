@@ -2,7 +2,10 @@
 //! generic over a [`TestDb`], and instantiated for each backend by
 //! [`conformance_suite!`] in `tests/sqlite.rs` and `tests/postgres.rs`.
 //!
-//! A backend is done when it passes all of it.
+//! A backend is done when it passes all of it. Every `pub async fn` of
+//! [`suite`] must be listed in [`conformance_suite!`]; a unit test of this
+//! crate fails otherwise, so no behaviour test can exist without running on
+//! both backends.
 
 pub mod db;
 pub mod postgres_db;
@@ -14,11 +17,26 @@ pub use db::TestDb;
 pub use postgres_db::PostgresDb;
 pub use sqlite_db::SqliteDb;
 
-/// Instantiates every test of [`suite`] for one [`TestDb`].
+/// Instantiates every test of [`suite`] for one [`TestDb`], each test with
+/// the given attributes (e.g. an `ignore` when the user opted out).
 #[macro_export]
 macro_rules! conformance_suite {
-    ($db:ty) => {
-        $crate::conformance_suite!(@tests $db;
+    (@tests $attrs:tt $db:ty; $($module:ident :: $test:ident),+ $(,)?) => {
+        $( $crate::conformance_suite!(@test $attrs $db; $module::$test); )+
+    };
+    (@test [$(#[$attr:meta])*] $db:ty; $module:ident :: $test:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        $(#[$attr])*
+        async fn $test() {
+            $crate::suite::$module::$test::<$db>().await;
+        }
+    };
+    (@names; $($module:ident :: $test:ident),+ $(,)?) => {
+        /// The name of every test of the suite.
+        pub const SUITE_TESTS: &[&str] = &[$(::core::stringify!($test)),+];
+    };
+    (@list $($head:tt)*) => {
+        $crate::conformance_suite!($($head)*;
             basic_chat::guide_runs_as_written,
             basic_chat::state_returned_by_each_write_equals_get,
             basic_chat::list_messages_shows_latest_version_of_each_message,
@@ -26,9 +44,15 @@ macro_rules! conformance_suite {
             basic_chat::missing_content_is_invalid_and_writes_nothing,
             basic_chat::editing_unknown_message_is_refused_and_writes_nothing,
             basic_chat::update_with_edits_attr_adds_a_message_and_links_nothing,
+            basic_chat::a_write_by_id_needs_no_prior_get,
+            typed::typed_payloads_replay_to_the_live_state,
+            typed::typed_and_by_name_paths_write_identical_rows,
+            typed::tightened_live_rule_leaves_old_records_readable,
+            typed::stored_event_the_transition_refuses_is_a_replay_error,
             writes::execute_on_unknown_record_is_not_found,
             writes::undeclared_action_is_rejected_and_writes_nothing,
-            writes::events_carry_reserved_attrs_and_record_id,
+            writes::events_carry_reserved_keys_and_elixir_codes,
+            writes::reserved_keys_in_a_payload_are_refused,
             writes::deleted_record_is_gone_and_cannot_be_changed,
             writes::replay_equals_live_state_for_awkward_payloads,
             writes::record_of_another_schema_is_not_found,
@@ -42,23 +66,52 @@ macro_rules! conformance_suite {
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,
-            links::undeclared_link_is_rejected_and_writes_nothing,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,
             concurrency::writers_on_different_records_all_succeed,
         );
     };
-    (@tests $db:ty; $($module:ident :: $test:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                if let Some(reason) = <$db as $crate::TestDb>::skip_reason() {
-                    eprintln!("skipped: {reason}");
-                    return;
-                }
-                $crate::suite::$module::$test::<$db>().await;
-            }
-        )+
+    ($(#[$attr:meta])* $db:ty) => {
+        $crate::conformance_suite!(@list @tests [$(#[$attr])*] $db);
     };
+}
+
+#[cfg(test)]
+mod registration {
+    crate::conformance_suite!(@list @names);
+
+    /// Every `pub async fn name<D: TestDb>` in `src/suite/*.rs`.
+    fn suite_functions() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/suite");
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("src/suite is readable") {
+            let source = std::fs::read_to_string(entry.expect("a suite file").path())
+                .expect("a suite file is readable");
+            for line in source.lines() {
+                if let Some(rest) = line.strip_prefix("pub async fn ") {
+                    if let Some((name, generics)) = rest.split_once('<') {
+                        if generics.starts_with("D: TestDb>") {
+                            names.push(name.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn every_suite_test_runs_on_both_backends() {
+        let functions = suite_functions();
+        assert!(functions.len() >= SUITE_TESTS.len(), "{functions:?}");
+        let missing: Vec<&String> = functions
+            .iter()
+            .filter(|name| !SUITE_TESTS.contains(&name.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "add these to `conformance_suite!`: {missing:?}"
+        );
+    }
 }

@@ -1,8 +1,9 @@
 //! The PostgreSQL side of the suite: one schema per test, dropped afterwards.
 //!
 //! The server is `SPECTOR_PG_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/test`). An unreachable server fails
-//! the tests; set `SPECTOR_SKIP_POSTGRES=1` to skip them instead.
+//! `postgres://postgres@127.0.0.1:5432/test`); its database is created when
+//! it is missing. An unreachable server fails the tests; build them with
+//! `SPECTOR_SKIP_POSTGRES=1` to have them ignored instead.
 
 use std::str::FromStr;
 
@@ -40,19 +41,15 @@ impl PostgresDb {
 impl TestDb for PostgresDb {
     type Storage = Postgres;
 
-    fn skip_reason() -> Option<String> {
-        std::env::var("SPECTOR_SKIP_POSTGRES")
-            .ok()
-            .filter(|value| !value.is_empty() && value != "0")
-            .map(|_| "SPECTOR_SKIP_POSTGRES is set".to_owned())
-    }
-
     async fn create() -> Self {
         let url = pg_url();
         let schema = format!("spector_test_{}", Uuid::now_v7().simple());
-        let mut admin = PgConnection::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable ({e}); set SPECTOR_SKIP_POSTGRES=1 to skip these tests"));
+        let mut admin = connect_creating_database(&url).await.unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to PostgreSQL at {url} (server down, or the role cannot log in): \
+                 {e}; set SPECTOR_SKIP_POSTGRES=1 to skip these tests"
+            )
+        });
         sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&mut admin)
             .await
@@ -158,6 +155,41 @@ impl TestDb for PostgresDb {
         .map(drop)
         .map_err(|e| describe(&e))
     }
+}
+
+/// A connection to `url`; when its database does not exist, it is created
+/// first (through the server's `postgres` database), so that the suite needs
+/// nothing but a running server.
+async fn connect_creating_database(url: &str) -> Result<PgConnection, sqlx::Error> {
+    const INVALID_CATALOG_NAME: &str = "3D000";
+    const DUPLICATE_DATABASE: &str = "42P04";
+    let error = match PgConnection::connect(url).await {
+        Ok(conn) => return Ok(conn),
+        Err(error) => error,
+    };
+    let code = error.as_database_error().and_then(|db| db.code());
+    if code.as_deref() != Some(INVALID_CATALOG_NAME) {
+        return Err(error);
+    }
+    let options = PgConnectOptions::from_str(url)?;
+    let database = options.get_database().unwrap_or("test").to_owned();
+    let mut server = PgConnection::connect_with(&options.clone().database("postgres")).await?;
+    let created = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{database}\"")))
+        .execute(&mut server)
+        .await;
+    match created {
+        Err(error)
+            if error
+                .as_database_error()
+                .and_then(|db| db.code())
+                .as_deref()
+                != Some(DUPLICATE_DATABASE) =>
+        {
+            return Err(error)
+        }
+        _ => {}
+    }
+    PgConnection::connect(url).await
 }
 
 /// `error`'s text, with the SQLSTATE when the server refused the statement:

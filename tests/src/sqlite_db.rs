@@ -100,7 +100,7 @@ impl TestDb for SqliteDb {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         );
         let payload = payload.to_owned();
-        let now = spector::now_micros().timestamp_micros();
+        let now = chrono::Utc::now().timestamp_micros();
         self.sql(move |conn| {
             conn.execute(&sql, params![id, parent_id, payload, schema, action, now])
                 .map(drop)

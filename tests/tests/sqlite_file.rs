@@ -57,8 +57,8 @@ async fn increments_through_two_connections_serialize() {
     let attempts = (2 * TASKS_PER_CONNECTION * INCREMENTS_PER_TASK) as u32;
     assert_eq!(succeeded, COUNTER_LIMIT);
     assert_eq!(refused, attempts - COUNTER_LIMIT);
-    let events = second.all_events::<Counter>(counter.id).await.unwrap();
+    let events = second.all_events(counter.id).await.unwrap();
     assert_eq!(events.len(), 1 + COUNTER_LIMIT as usize);
-    let replayed = second.get::<Counter>(counter.id).await.unwrap();
+    let replayed = second.get(counter.id).await.unwrap();
     assert_eq!(replayed.map(|c| c.count), Some(COUNTER_LIMIT));
 }

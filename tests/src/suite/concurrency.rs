@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use spector::{Attrs, Error, Storage, Store};
-use uuid::Uuid;
+use spector::backend::Storage;
+use spector::{Attrs, Error, Id, Store};
 
 use crate::db::TestDb;
 use crate::records::{Counter, CounterAction, TestEvents, COUNTER_LIMIT};
@@ -16,12 +16,12 @@ const INCREMENTS_PER_TASK: usize = 25;
 /// against a stale copy (the store rebuilds the state); returns how many
 /// calls succeeded and how many the changeset refused. Any other error
 /// panics.
-pub async fn increment<B: Storage>(store: &Store<B>, id: Uuid, times: usize) -> (u32, u32) {
+pub async fn increment<B: Storage>(store: &Store<B>, id: Id<Counter>, times: usize) -> (u32, u32) {
     let stale = Counter { id, count: 0 };
     let (mut ok, mut refused) = (0, 0);
     for _ in 0..times {
         match store
-            .execute(&stale, CounterAction::Increment, Attrs::new())
+            .execute(&stale, CounterAction::Increment(Attrs::new()))
             .await
         {
             Ok(_) => ok += 1,
@@ -34,7 +34,10 @@ pub async fn increment<B: Storage>(store: &Store<B>, id: Uuid, times: usize) -> 
 
 /// Runs `INCREMENTS_PER_TASK` increments of each counter in `targets`, one
 /// task per target; returns (successes, validation errors) per task.
-async fn increment_concurrently<D: TestDb>(db: &Arc<D>, targets: Vec<Uuid>) -> Vec<(u32, u32)> {
+async fn increment_concurrently<D: TestDb>(
+    db: &Arc<D>,
+    targets: Vec<Id<Counter>>,
+) -> Vec<(u32, u32)> {
     let tasks: Vec<_> = targets
         .into_iter()
         .map(|id| {
@@ -65,9 +68,9 @@ pub async fn increments_on_one_record_serialize<D: TestDb>() {
         (TASKS * INCREMENTS_PER_TASK) as u32 - COUNTER_LIMIT
     );
 
-    let events = db.store().all_events::<Counter>(counter.id).await.unwrap();
+    let events = db.store().all_events(counter.id).await.unwrap();
     assert_eq!(events.len(), 1 + COUNTER_LIMIT as usize);
-    let replayed = db.store().get::<Counter>(counter.id).await.unwrap();
+    let replayed = db.store().get(counter.id).await.unwrap();
     assert_eq!(replayed.map(|c| c.count), Some(COUNTER_LIMIT));
 }
 
@@ -86,7 +89,7 @@ pub async fn writers_on_different_records_all_succeed<D: TestDb>() {
         .iter()
         .all(|&(ok, refused)| ok == INCREMENTS_PER_TASK as u32 && refused == 0));
     for id in ids {
-        let counter = db.store().get::<Counter>(id).await.unwrap();
+        let counter = db.store().get(id).await.unwrap();
         assert_eq!(counter.map(|c| c.count), Some(INCREMENTS_PER_TASK as u32));
     }
 }

@@ -4,4 +4,5 @@ pub mod basic_chat;
 pub mod concurrency;
 pub mod links;
 pub mod migrations;
+pub mod typed;
 pub mod writes;

@@ -1,23 +1,20 @@
 //! Logs whose derived object names PostgreSQL would truncate are refused
 //! before any DDL runs.
 
-use spector::{event_log, Attrs, Changeset, Error, Evented, Invalid};
+use spector::{event_log, Changeset, Error, EventMeta, Evented, Id, Invalid};
 use sqlx::AssertSqlSafe;
-use uuid::Uuid;
 
 use spector_tests::{PostgresDb, TestDb};
-
-use crate::skip_if_opted_out;
 
 /// A record stored in a log whose table name is 60 bytes long.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(log = LongNamedEvents)]
 struct Long {
-    id: Uuid,
+    id: Id<Long>,
 }
 
 impl Changeset for Long {
-    fn changeset(self, _action: LongAction, _attrs: &Attrs) -> Result<Self, Invalid> {
+    fn changeset(self, _action: LongAction, _meta: &EventMeta) -> Result<Self, Invalid> {
         Ok(self)
     }
 }
@@ -28,8 +25,8 @@ event_log!(LongNamedEvents {
 });
 
 #[tokio::test]
+#[cfg_attr(spector_skip_postgres, ignore = "SPECTOR_SKIP_POSTGRES=1")]
 async fn log_with_too_long_derived_names_is_refused_before_any_ddl() {
-    skip_if_opted_out!();
     let db = PostgresDb::create().await;
     let store = db.store();
     let table = "a_table_name_that_is_exactly_sixty_bytes_long_xxxxxxx_events";
