@@ -114,9 +114,9 @@
 #![warn(missing_docs)]
 
 pub use spector_core::{
-    action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event,
-    EventLog, EventMeta, Evented, Id, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
-    RecordLink, Replay, Result, Store, Uuid,
+    action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event, EventLog,
+    EventMeta, Evented, Id, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction, RecordLink,
+    Replay, Result, Store, Uuid,
 };
 
 /// Declares an event log: its table and the record types stored in it.

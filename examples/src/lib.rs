@@ -1,13 +1,17 @@
 //! Example apps of Spector.
 //!
 //! - [`basic_chat`]: the basic chat guide — a conversation with edit history.
+//! - [`ledger`]: bank accounts — live rules apart from replay, a correction
+//!   linked to the event it corrects, a rule tightened later.
 //!
-//! Run one with `cargo run -p spector-examples --bin basic_chat` (SQLite in
-//! memory), or against PostgreSQL with `--features postgres` and
-//! `SPECTOR_DATABASE_URL` (see the workspace README).
+//! Run one with `cargo run -p spector-examples --bin basic_chat` (or
+//! `--bin ledger`; SQLite in memory), or against PostgreSQL with
+//! `--features postgres` and `SPECTOR_DATABASE_URL` (see the workspace
+//! README).
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("spector-examples needs the `sqlite` or the `postgres` feature");
 
 pub mod backend;
 pub mod basic_chat;
+pub mod ledger;

@@ -1,7 +1,7 @@
 //! The DDL of an event log on PostgreSQL: event table, indexes, link tables
 //! and the triggers that keep both ends of a link in the same record.
 //!
-//! [`Storage::migrate`](spector_core::Storage::migrate) runs these statements
+//! [`Storage::migrate`](spector_core::backend::Storage::migrate) runs these statements
 //! itself; users with their own migration tool can take the SQL from [`up`]
 //! and [`down`] instead. Every statement is idempotent.
 

@@ -37,7 +37,7 @@ impl Sqlite {
 
     /// A fresh in-memory database, private to this backend (and its clones).
     pub async fn memory() -> Result<Self> {
-        Self::from_blocking(|| Ok(Connection::open_in_memory()?)).await
+        Self::from_blocking(Connection::open_in_memory).await
     }
 
     /// Wraps an open connection (foreign keys are switched on).

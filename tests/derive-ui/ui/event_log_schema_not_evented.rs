@@ -1,6 +1,9 @@
+use spector::event_log;
+
+#[derive(Debug, Default)]
 struct Chat;
 
-spector::event_log!(pub ChatEvents {
+event_log!(ChatEvents {
     table: "chat_events",
     schemas: [Chat],
 });

@@ -1,9 +1,30 @@
-use spector::{Evented, Uuid};
+// Explicit codes 1 to 4 are the built-in actions'; the changeset still
+// names `Archive`, and only the code is reported.
 
-#[derive(Default, Evented)]
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents, actions(archive = 3))]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Archive(_) => self.messages.clear(),
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

@@ -1,10 +1,29 @@
-use spector::{Evented, Uuid};
+// 1541920161 is `custom_action_code("edit")`.
 
-// 1541920161 is the code `edit` derives from its name.
-#[derive(Default, Evented)]
-#[evented(log = ChatEvents, actions(edit, archive = 1541920161, hide = 20, mute = 20))]
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(edit, archive = 1541920161))]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(_) | ChatAction::Archive(_) => {}
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

@@ -1,9 +1,29 @@
-use spector::{Evented, Uuid};
+// `delete` is built in (`Store::delete`) and carries no payload.
 
-#[derive(Default, Evented)]
-#[evented(log = ChatEvents, actions(insert, update, delete, savepoint, edit))]
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(edit, delete))]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(_) => {}
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

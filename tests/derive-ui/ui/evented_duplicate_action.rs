@@ -1,10 +1,28 @@
-use spector::{Evented, Uuid};
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
 
-#[derive(Default, Evented)]
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents, actions(edit, archive))]
 #[evented(actions(edit))]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(_) | ChatAction::Archive(_) => {}
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

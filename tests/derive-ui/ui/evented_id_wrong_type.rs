@@ -1,9 +1,28 @@
-use spector::Evented;
+// The `id` field's type is checked by the compiler (trait `RecordIdField`).
 
-#[derive(Default, Evented)]
+use spector::{event_log, Changeset, EventMeta, Evented, Invalid};
+
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents)]
 struct Chat {
-    id: u64,
+    id: String,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

@@ -1,9 +1,26 @@
-use spector::{Evented, Uuid};
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
 
-#[derive(Default, Evented)]
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents, links(parents(column = "parent_id", typed = true)))]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

@@ -1,9 +1,34 @@
-use spector::Evented;
+// Several mistakes at once: each is reported, in one compile, and nothing else.
 
-#[derive(Default, Evented)]
-#[evented(actions(insert, edit, edit), links(edits), colour = "red", version = 1)]
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(
+    actions(insert = 5, edit, edit, archive = 3),
+    links(edits = "previous id"),
+    colour = "red",
+    version = 1
+)]
 struct Chat {
-    id: String,
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(_) | ChatAction::Archive(_) => {}
+        }
+        Ok(self)
+    }
 }
 
 fn main() {}

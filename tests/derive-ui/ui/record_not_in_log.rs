@@ -1,21 +1,29 @@
-use spector::{event_log, Attrs, Changeset, Evented, Invalid, Uuid};
+// `Chat` names `ChatEvents` as its log, which does not list it.
 
-#[derive(Default, Evented)]
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents)]
 struct Chat {
-    id: Uuid,
+    id: Id<Chat>,
+    messages: Vec<String>,
 }
 
 impl Changeset for Chat {
-    fn changeset(self, _action: ChatAction, _attrs: &Attrs) -> Result<Self, Invalid> {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+        }
         Ok(self)
     }
 }
 
-#[derive(Default, Evented)]
+#[derive(Debug, Default, Evented)]
 #[evented(log = ChatEvents)]
 struct Comment {
-    id: Uuid,
+    id: Id<Comment>,
 }
 
 event_log!(ChatEvents {

@@ -19,7 +19,7 @@ fn change(n: u32, full: bool) -> ProfileChange {
         role: if full {
             Role::Member {
                 since: NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
-                level: (n % 2 == 0).then_some(7),
+                level: n.is_multiple_of(2).then_some(7),
             }
         } else {
             Role::Guest

@@ -1,0 +1,29 @@
+// An alias keeps the code of a former custom action; `delete` is built in.
+
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(soft_delete(alias = delete)))]
+struct Chat {
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::SoftDelete(_) => self.messages.clear(),
+        }
+        Ok(self)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,29 @@
+// A misspelt action is rustc's own error on the variant.
+
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(edit))]
+struct Chat {
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edti(_) => {}
+        }
+        Ok(self)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,32 @@
+// A payload must be serde; the error points at the type in the attribute.
+
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug)]
+struct NotSerde;
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(edit = NotSerde))]
+struct Chat {
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(NotSerde) => {}
+        }
+        Ok(self)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,29 @@
+// A misspelt payload type is rustc's own error, once, on the type in the attribute.
+
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, actions(edit = EditMesage))]
+struct Chat {
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+            ChatAction::Edit(_) => {}
+        }
+        Ok(self)
+    }
+}
+
+fn main() {}
