@@ -8,8 +8,8 @@
 //! actions carry serde payloads, links and ids are Rust types, and the rows
 //! stay Spector's (a JSON payload, integer codes).
 //!
-//! Backends are chosen by cargo feature: `sqlite` (default, [`sqlite`]) and
-//! `postgres` ([`postgres`]).
+//! Backends are chosen by cargo feature: `sqlite` (default, `spector::sqlite`)
+//! and `postgres` (`spector::postgres`).
 //!
 //! # Quick start
 //!
@@ -67,41 +67,11 @@
 //!
 //! # Declaring a record type
 //!
-//! `#[derive(Evented)]` goes on a struct with named fields, no generics, a
-//! `Default` impl and an `id` field of type `Id<Self>` (or `Uuid`): the id
-//! of the record's first event. Its `#[evented(...)]` options (several
-//! attributes merge):
-//!
-//! - `log = Path` (required): the event log the type writes to, declared
-//!   with [`event_log!`], which must list the type in its `schemas`.
-//! - `actions(...)`: the payloads of the built-in actions and the custom
-//!   actions, each a snake_case name:
-//!   - `insert = NewMessage`, `update = NewMessage`: the payload types of the
-//!     built-ins (default [`Attrs`], Spector's dynamic form);
-//!   - `edit`: a custom action carrying [`Attrs`];
-//!   - `edit = EditMessage`: a custom action carrying a payload type (any
-//!     `Debug + Serialize + Deserialize` type that serializes to a JSON
-//!     object);
-//!   - `archive = 17`: an explicit stored code, any `i32` but 1–4 (the
-//!     built-ins'); otherwise the code is
-//!     [`custom_action_code`](action::custom_action_code) of the name;
-//!   - `soft_delete(alias = archive)`: a renamed action that keeps the code
-//!     of its former name, so old events still decode; the by-name path
-//!     accepts both names;
-//!   - `edit(payload = EditMessage, code = 17)`: the long form.
-//! - `links(...)`: links the type's events may carry: `edits` (column
-//!   `edits_id`), `edits = "previous_id"`, or
-//!   `parents(column = "parent_event_id", table = "chat_parents")`. Names
-//!   are plain SQL identifiers; the table defaults to the log table's name
-//!   without `_events`, `_`, and the link name.
-//! - `version = n`: stored in every new event (default 0); see
-//!   [`EventMeta::version`].
-//!
-//! It generates `{Struct}Action` (an enum whose variants carry the payloads:
-//! `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link
-//! enum `{Struct}Link` (one variant per link) and `impl Evented`. Every
-//! misuse is a compile error on the offending token, all reported in one
-//! compile, and nothing else fails with them.
+//! `#[derive(Evented)]` on a struct makes it a record type; every option of
+//! `#[evented(...)]` is listed on [`Evented`](derive@Evented). An
+//! [`event_log!`] declares the table it is stored in. [`Changeset`] says
+//! which rule goes where: live rules in `validate`, the transition in
+//! `changeset`, links in `prepare_event`.
 //!
 //! # Rows
 //!
@@ -146,9 +116,44 @@ pub use spector_core::{
 /// Outer attributes and doc comments before the visibility go on the struct.
 pub use spector_derive::event_log;
 
-/// Derives [`Evented`], `{Struct}Action` and `{Struct}Link` for a record
-/// type; its `#[evented(...)]` options are listed in the
-/// [crate documentation](crate#declaring-a-record-type).
+/// Derives [`Evented`](trait@Evented), `{Struct}Action` and `{Struct}Link`
+/// for a record type.
+///
+/// `#[derive(Evented)]` goes on a struct with named fields, no generics, a
+/// `Default` impl and an `id` field of type `Id<Self>` (or `Uuid`): the id
+/// of the record's first event. Its `#[evented(...)]` options (several
+/// attributes merge):
+///
+/// - `log = Path` (required): the event log the type writes to, declared
+///   with [`event_log!`](crate::event_log), which must list the type in its `schemas`.
+/// - `actions(...)`: the payloads of the built-in actions and the custom
+///   actions, each a snake_case name:
+///   - `insert = NewMessage`, `update = NewMessage`: the payload types of the
+///     built-ins (default [`Attrs`], Spector's dynamic form);
+///   - `edit`: a custom action carrying [`Attrs`];
+///   - `edit = EditMessage`: a custom action carrying a payload type (any
+///     `Debug + Serialize + Deserialize` type that serializes to a JSON
+///     object);
+///   - `archive = 17`: an explicit stored code, any `i32` but 1–4 (the
+///     built-ins'); otherwise the code is
+///     [`custom_action_code`](action::custom_action_code) of the name;
+///   - `soft_delete(alias = archive)`: a renamed action that keeps the code
+///     of its former name, so old events still decode; the by-name path
+///     accepts both names;
+///   - `edit(payload = EditMessage, code = 17)`: the long form.
+/// - `links(...)`: links the type's events may carry: `edits` (column
+///   `edits_id`), `edits = "previous_id"`, or
+///   `parents(column = "parent_event_id", table = "chat_parents")`. Names
+///   are plain SQL identifiers; the table defaults to the log table's name
+///   without `_events`, `_`, and the link name.
+/// - `version = n`: stored in every new event (default 0); see
+///   [`EventMeta::version`].
+///
+/// It generates `{Struct}Action` (an enum whose variants carry the payloads:
+/// `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link
+/// enum `{Struct}Link` (one variant per link) and `impl Evented`. Every
+/// misuse is a compile error on the offending token, all reported in one
+/// compile, and nothing else fails with them.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};

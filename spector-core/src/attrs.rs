@@ -53,6 +53,10 @@ impl Attrs {
 
     /// Attrs from any JSON value: an object becomes the attrs, anything else
     /// is refused as invalid `attrs`.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] on `attrs` when `value` is not an object.
     pub fn from_value(value: Value) -> Result<Self, Invalid> {
         match value {
             Value::Object(map) => Ok(Self(map)),
@@ -136,6 +140,10 @@ impl Attrs {
     /// The value of `key` decoded as `T`; `None` when absent or `null`.
     ///
     /// A value of the wrong type is an [`Invalid`] error on `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] on `key` when its value is not a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Invalid> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
@@ -147,6 +155,10 @@ impl Attrs {
 
     /// The value of `key` decoded as `T`; absent or `null` is an [`Invalid`]
     /// error `"can't be blank"` on `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] on `key` when it is absent, `null` or not a `T`.
     pub fn fetch<T: DeserializeOwned>(&self, key: &str) -> Result<T, Invalid> {
         self.get(key)?
             .ok_or_else(|| Invalid::new(key, "can't be blank"))
@@ -164,6 +176,10 @@ impl Attrs {
     /// assert_eq!(invalid.to_string(), "content: can't be blank; topic: can't be blank");
     /// assert!(attrs.validate_required(&["user_id"]).is_ok());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] with `"can't be blank"` on every blank field.
     pub fn validate_required(&self, fields: &[&str]) -> Result<(), Invalid> {
         let mut invalid = Invalid::default();
         for field in fields {
@@ -184,6 +200,10 @@ impl Attrs {
     }
 
     /// The value of `key` decoded as `T`, or `default` when absent or `null`.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] on `key` when its value is not a `T`.
     pub fn get_or<T: DeserializeOwned>(&self, key: &str, default: T) -> Result<T, Invalid> {
         Ok(self.get(key)?.unwrap_or(default))
     }

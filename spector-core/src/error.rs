@@ -113,7 +113,9 @@ pub enum Error {
     /// The transition (`changeset`) refused a stored event during replay.
     /// Stored history is never wrong: move the rule that refuses it into
     /// `validate`, which runs for new writes only.
-    #[error("stored event {event_id} of {record_type} is refused by its changeset on replay: {source}")]
+    #[error(
+        "stored event {event_id} of {record_type} is refused by its changeset on replay: {source}"
+    )]
     Replay {
         /// The record type.
         record_type: &'static str,

@@ -63,7 +63,7 @@ pub mod backend {
 /// Items the macros expand to; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::log::{LinkDecl, LogCell, SchemaSpec};
+    pub use crate::log::{LinkDecl, LogCell, SchemaSpec, WritesTo};
     use serde::de::DeserializeOwned;
     use serde::Serialize;
     pub use serde_json::{json, Value};

@@ -11,6 +11,10 @@ use crate::record::Evented;
 /// record types stored in it.
 pub trait EventLog: Send + Sync + 'static {
     /// The log's resolved declaration, built once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidLog`] when the declaration is not usable.
     fn spec() -> Result<&'static LogSpec>;
 }
 
@@ -64,7 +68,7 @@ impl SchemaSpec {
 
     /// The entry of record type `R` at schema index `index` of log `L`;
     /// `R` must declare `L` as its log.
-    pub fn of<R: Evented + WritesTo<L>, L: EventLog>(index: i32) -> Self {
+    pub fn of<R: WritesTo<L>, L: EventLog>(index: i32) -> Self {
         Self {
             name: R::NAME,
             index,
@@ -75,14 +79,13 @@ impl SchemaSpec {
 }
 
 /// Proof that a record type declares `L` as its event log, required of
-/// every type an `event_log!` lists.
+/// every type an `event_log!` lists; `#[derive(Evented)]` implements it for
+/// the log named in `log = ...`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` declares another event log than `{L}`",
-    label = "`{Self}` names its log in `#[evented(log = ...)]`: list it in that log's `schemas`"
+    message = "`{Self}` is not a record type of event log `{L}`",
+    label = "`{Self}` needs `#[derive(Evented)]` with `#[evented(log = {L})]`"
 )]
-pub trait WritesTo<L> {}
-
-impl<R: Evented> WritesTo<R::Log> for R {}
+pub trait WritesTo<L>: Evented {}
 
 /// A link table of a log, resolved: name, table and column, the last two
 /// checked SQL identifiers.

@@ -68,7 +68,10 @@ impl<R: Evented> Payload<R> {
 /// Reserved keys are the store's: a payload that carries one is refused.
 fn refuse_reserved_keys(payload: &Attrs) -> Result<(), Invalid> {
     let mut invalid = Invalid::default();
-    for key in reserved::ALL.into_iter().filter(|key| payload.contains(key)) {
+    for key in reserved::ALL
+        .into_iter()
+        .filter(|key| payload.contains(key))
+    {
         invalid.add(key, "is reserved: the store writes it");
     }
     if invalid.is_empty() {
@@ -206,4 +209,3 @@ fn event<R: Evented>(meta: &EventMeta, action_code: i32, payload: Attrs) -> Even
         links: Vec::new(),
     }
 }
-

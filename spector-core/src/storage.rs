@@ -54,8 +54,16 @@ pub trait EventFold: Send + 'static {
     /// What the fold yields at the end.
     type Output: Send + 'static;
     /// Takes the next event.
+    ///
+    /// # Errors
+    ///
+    /// An error stops the read and is returned by it.
     fn push(&mut self, event: Event) -> Result<()>;
     /// Yields the result after the last event.
+    ///
+    /// # Errors
+    ///
+    /// An error is returned by the read.
     fn finish(self) -> Result<Self::Output>;
 }
 

@@ -19,6 +19,8 @@ pub struct Record<'a> {
     pub fields: Vec<Field<'a>>,
     /// What the `#[evented(...)]` attributes say.
     pub options: EventedOptions,
+    /// The type is not a struct with named fields (already reported).
+    pub shape_refused: bool,
 }
 
 /// One named field of a record type.
@@ -30,48 +32,54 @@ pub struct Field<'a> {
 }
 
 impl<'a> Record<'a> {
-    /// The model of `input`, or `None` when it is not a struct with named
-    /// fields. Problems are reported to `cx`.
-    pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+    /// The model of `input`. Problems are reported to `cx`; a type that is
+    /// not a struct with named fields gets a model without fields, for the
+    /// fallback expansion.
+    pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Self {
         let options = attr::parse(cx, &input.attrs);
+        let mut shape_refused = true;
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
-                Fields::Named(named) => named
-                    .named
-                    .iter()
-                    .filter_map(|field| {
-                        reject_field_attrs(cx, &field.attrs);
-                        Some(Field {
-                            ident: field.ident.as_ref()?,
-                            ty: &field.ty,
+                Fields::Named(named) => {
+                    shape_refused = false;
+                    named
+                        .named
+                        .iter()
+                        .filter_map(|field| {
+                            reject_field_attrs(cx, &field.attrs);
+                            Some(Field {
+                                ident: field.ident.as_ref()?,
+                                ty: &field.ty,
+                            })
                         })
-                    })
-                    .collect(),
+                        .collect()
+                }
                 Fields::Unnamed(unnamed) => {
                     cx.error_spanned_by(unnamed, NAMED_FIELDS);
-                    return None;
+                    Vec::new()
                 }
                 Fields::Unit => {
                     cx.error_spanned_by(&input.ident, NAMED_FIELDS);
-                    return None;
+                    Vec::new()
                 }
             },
             Data::Enum(data) => {
                 cx.error_spanned_by(data.enum_token, ONLY_STRUCTS);
-                return None;
+                Vec::new()
             }
             Data::Union(data) => {
                 cx.error_spanned_by(data.union_token, ONLY_STRUCTS);
-                return None;
+                Vec::new()
             }
         };
-        Some(Self {
+        Self {
             ident: &input.ident,
             vis: &input.vis,
             generics: &input.generics,
             fields,
             options,
-        })
+            shape_refused,
+        }
     }
 
     /// The field called `name`, if any.

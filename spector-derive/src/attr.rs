@@ -221,7 +221,10 @@ fn action_option(cx: &Ctxt, action: &mut Action, input: ParseStream) -> syn::Res
         }
     } else if key == ALIAS {
         expect_eq(input, &key, "alias = archive")?;
-        let alias = name(input, "expected the action's former name, like `alias = archive`")?;
+        let alias = name(
+            input,
+            "expected the action's former name, like `alias = archive`",
+        )?;
         if action.alias.is_some() {
             cx.error_spanned_by(&key, duplicate());
         } else {

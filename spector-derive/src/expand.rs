@@ -21,8 +21,13 @@ pub enum Mode {
     Fallback,
 }
 
-/// The action enum, the link enum and the `Evented` impl.
+/// The action enum, the link enum and the `Evented` impl; nothing for a
+/// generic record type, which is refused and cannot be named without its
+/// parameters.
 pub fn derive(valid: &Valid, mode: Mode) -> TokenStream {
+    if !valid.record.generics.params.is_empty() {
+        return TokenStream::new();
+    }
     let actions = action_enum(valid, mode);
     let links = link_enum(valid);
     let evented = evented_impl(valid, mode);
@@ -53,12 +58,10 @@ fn action_enum(valid: &Valid, mode: Mode) -> TokenStream {
     );
     let variants: Vec<_> = valid.actions.iter().map(|a| &a.variant).collect();
     let payloads: Vec<_> = valid.actions.iter().map(payload_type).collect();
-    let docs = valid.actions.iter().map(|action| {
-        format!(
-            " `{}`, stored under code {}.",
-            action.name, action.code
-        )
-    });
+    let docs = valid
+        .actions
+        .iter()
+        .map(|action| format!(" `{}`, stored under code {}.", action.name, action.code));
     let insert = &payloads[0];
     let update = &payloads[1];
     let body = match mode {
@@ -246,18 +249,33 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             ::spector::__private::LinkDecl { name: #name, column: #column, table: #table }
         }
     });
-    let (log, schema_index, methods) = match (mode, valid.log, valid.id) {
+    let (log, schema_index, methods, writes_to) = match (mode, valid.log, valid.id) {
         (Mode::Complete, Some(log), Some(id)) => {
             // Spanned on the log path, so "not one of the schemas of event
             // log" points at `log = ...`.
             let schema_index = quote_spanned! {log.span()=>
                 <Self as ::spector::LogMember<#log>>::SCHEMA_INDEX
             };
-            (quote!(#log), schema_index, id_methods(valid, id.ty))
+            let writes_to = quote! {
+                #[automatically_derived]
+                impl ::spector::__private::WritesTo<#log> for #ident {}
+            };
+            (
+                quote!(#log),
+                schema_index,
+                id_methods(valid, id.ty),
+                writes_to,
+            )
         }
         (_, log, _) => {
             let log = log.map_or_else(|| quote!(::spector::__private::NoLog), |log| quote!(#log));
-            (log, quote!(0), unreachable_id_methods())
+            // Any log may list a record type that broke a rule: the rule is
+            // the one error.
+            let writes_to = quote! {
+                #[automatically_derived]
+                impl<L> ::spector::__private::WritesTo<L> for #ident {}
+            };
+            (log, quote!(0), unreachable_id_methods(), writes_to)
         }
     };
     quote! {
@@ -273,6 +291,8 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
 
             #methods
         }
+
+        #writes_to
     }
 }
 

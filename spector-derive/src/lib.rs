@@ -53,15 +53,13 @@ pub fn event_log(input: TokenStream) -> TokenStream {
 fn evented(input: &DeriveInput) -> proc_macro2::TokenStream {
     let cx = Ctxt::new();
     let record = Record::from_syn(&cx, input);
-    let valid = record.as_ref().map(|record| valid::check(&cx, record));
+    let valid = valid::check(&cx, &record);
     let mode = if cx.is_clean() {
         Mode::Complete
     } else {
         Mode::Fallback
     };
-    let expanded = valid.map_or_else(proc_macro2::TokenStream::new, |valid| {
-        expand::derive(&valid, mode)
-    });
+    let expanded = expand::derive(&valid, mode);
     match cx.check() {
         Ok(()) => expanded,
         Err(error) => {

@@ -35,7 +35,7 @@ pub const COLUMN: Symbol = Symbol("column");
 pub const TABLE: Symbol = Symbol("table");
 /// `schemas: [Chat, Comment = 10]` in `event_log!`: the record types of a log.
 pub const SCHEMAS: Symbol = Symbol("schemas");
-/// The field every record type needs: `id: Uuid`.
+/// The field every record type needs: `id: Id<Self>` (or `id: Uuid`).
 pub const ID: Symbol = Symbol("id");
 /// The column every link table already has, so no link may use it.
 pub const EVENT_ID: Symbol = Symbol("event_id");

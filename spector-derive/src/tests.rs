@@ -6,11 +6,45 @@ use syn::{parse_quote, DeriveInput};
 
 use super::{evented, log};
 
-/// The expansion of `input` without spaces, or the error messages.
+/// The messages of the `compile_error!`s an expansion starts with.
+fn compile_errors(expanded: &proc_macro2::TokenStream) -> Vec<String> {
+    let file: syn::File = syn::parse2(expanded.clone()).unwrap_or_else(|error| {
+        panic!("the expansion does not parse as items ({error}): {expanded}")
+    });
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(item) if item.mac.path.is_ident("compile_error") => Some(&item.mac),
+            syn::Item::Macro(item)
+                if item
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "compile_error") =>
+            {
+                Some(&item.mac)
+            }
+            _ => None,
+        })
+        .map(|mac| {
+            mac.parse_body::<syn::LitStr>()
+                .map(|message| message.value())
+                .unwrap_or_else(|error| panic!("compile_error! without a message: {error}"))
+        })
+        .collect()
+}
+
+/// The expansion of `input` without spaces, or the error messages it
+/// carries (with the fallback expansion, which is not returned).
 fn derive(input: DeriveInput) -> Result<String, Vec<String>> {
-    evented(&input)
-        .map(|tokens| tokens.to_string().replace(' ', ""))
-        .map_err(|error| error.into_iter().map(|e| e.to_string()).collect())
+    let expanded = evented(&input);
+    let errors = compile_errors(&expanded);
+    if errors.is_empty() {
+        Ok(expanded.to_string().replace(' ', ""))
+    } else {
+        Err(errors)
+    }
 }
 
 /// The expansion of an `event_log!` body without spaces, or the error messages.
@@ -21,34 +55,73 @@ fn declare(tokens: proc_macro2::TokenStream) -> Result<String, Vec<String>> {
 }
 
 #[test]
-fn custom_actions_get_camel_case_variants_and_their_codes() {
+fn custom_actions_get_camel_case_variants_carrying_payloads_and_their_codes() {
     let expanded = derive(parse_quote! {
-        #[evented(log = ChatEvents, actions(edit, soft_delete = 17))]
+        #[evented(log = ChatEvents, actions(update = NewMessage, edit, soft_delete = 17))]
         pub struct Chat { id: Uuid, messages: Vec<String> }
     });
     let edit = custom_action_code("edit");
     let expanded = expanded.unwrap_or_default();
-    assert!(expanded.contains("pubenumChatAction{"));
-    assert!(expanded.contains(&format!("Self::Edit=>{edit},")));
-    assert!(expanded.contains("Self::SoftDelete=>17,"));
-    assert!(expanded.contains("Self::SoftDelete=>\"soft_delete\","));
-    assert!(expanded.contains("Self::Insert=>::spector::action::INSERT,"));
+    assert!(expanded.contains("pubenumChatAction{"), "{expanded}");
+    assert!(expanded.contains("Insert(::spector::Attrs),"));
+    assert!(expanded.contains("Update(NewMessage),"));
+    assert!(expanded.contains("Edit(::spector::Attrs),"));
+    assert!(expanded.contains("typeUpdatePayload=NewMessage;"));
+    assert!(expanded.contains(&format!("ChatAction::Edit(_)=>{edit},")));
+    assert!(expanded.contains("ChatAction::SoftDelete(_)=>17,"));
+    assert!(expanded.contains("ChatAction::SoftDelete(_)=>\"soft_delete\","));
+    assert!(expanded.contains("ChatAction::Insert(_)=>1,"));
+    assert!(expanded.contains("ChatAction::Update(_)=>2,"));
+    assert!(expanded.contains(&format!(
+        "{edit}=><::spector::Attrsas::spector::__private::Payload>::decode(payload).map(ChatAction::Edit),"
+    )));
+    // No delete or savepoint among the names: neither is an action to execute.
+    assert!(expanded.contains(&format!(
+        "constNAMES:&'static[::spector::action::ActionName]=&[\
+         ::spector::action::ActionName{{name:\"insert\",code:1}},\
+         ::spector::action::ActionName{{name:\"update\",code:2}},\
+         ::spector::action::ActionName{{name:\"edit\",code:{edit}}},\
+         ::spector::action::ActionName{{name:\"soft_delete\",code:17}}];"
+    )));
+}
+
+#[test]
+fn an_alias_answers_with_the_former_name_and_keeps_its_code() {
+    let expanded = derive(parse_quote! {
+        #[evented(log = ChatEvents, actions(soft_delete(alias = archive)))]
+        pub struct Chat { id: Uuid }
+    })
+    .unwrap_or_default();
+    let archive = custom_action_code("archive");
+    assert!(expanded.contains(&format!(
+        "::spector::action::ActionName{{name:\"soft_delete\",code:{archive}}},\
+         ::spector::action::ActionName{{name:\"archive\",code:{archive}}}"
+    )));
+    assert!(expanded.contains(&format!("ChatAction::SoftDelete(_)=>{archive},")));
+    assert!(expanded.contains("ChatAction::SoftDelete(_)=>\"soft_delete\","));
 }
 
 #[test]
 fn links_and_version_reach_the_evented_impl() {
     let expanded = derive(parse_quote! {
         #[evented(log = ChatEvents, version = 2)]
-        #[evented(links(edits = "previous_id", parents(column = "parent_id", table = "chat_parents")))]
+        #[evented(links(edits = "previous_id", mentions, parents(column = "parent_id", table = "chat_parents")))]
         struct Chat { id: spector::Uuid, title: String }
     })
     .unwrap_or_default();
     assert!(expanded.contains("constVERSION:u32=2;"));
     assert!(expanded.contains(
-        "::spector::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None}"
+        "::spector::__private::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None}"
+    ));
+    assert!(expanded.contains(
+        "::spector::__private::LinkDecl{name:\"mentions\",column:\"mentions_id\",table:::core::option::Option::None}"
     ));
     assert!(expanded.contains("table:::core::option::Option::Some(\"chat_parents\")"));
     assert!(expanded.contains("<Selfas::spector::LogMember<ChatEvents>>::SCHEMA_INDEX"));
+    assert!(expanded.contains("enumChatLink{"));
+    assert!(expanded.contains(
+        "Self::Edits=>\"edits\",Self::Mentions=>\"mentions\",Self::Parents=>\"parents\","
+    ));
 }
 
 #[test]
@@ -58,18 +131,57 @@ fn a_record_with_only_an_id_is_fresh_without_struct_update() {
         struct Ping { id: Uuid }
     })
     .unwrap_or_default();
-    assert!(expanded.contains("fnfresh(id:::spector::Uuid)->Self{Self{id}}"));
+    assert!(expanded.contains(
+        "fnfresh(id:::spector::Id<Self>)->Self{Self{id:<Uuidas::spector::__private::RecordIdField<Self>>::from_id(id),}}"
+    ), "{expanded}");
+    assert!(!expanded.contains("..::core::default::Default::default()"));
 }
 
 #[test]
 fn every_misuse_of_one_struct_is_reported() {
     let errors = derive(parse_quote! {
-        #[evented(actions(insert, edit, edit, archive = 3), links(edits), colour = "red")]
-        struct Chat<T> { id: String, t: T }
+        #[evented(actions(insert = 5, edit, edit, archive = 3), links(edits, edits), colour = "red")]
+        struct Chat<T> { title: String, t: T }
     })
     .err()
     .unwrap_or_default();
-    assert_eq!(errors.len(), 8, "{errors:#?}");
+    let expected = [
+        "unknown evented option `colour`",
+        "does not support generic record types",
+        "missing `#[evented(log = ...)]`",
+        "`Chat` has no `id` field",
+        "the built-in action `insert` keeps its code",
+        "duplicate action `edit`",
+        "action code 3 is reserved",
+        "duplicate link `edits`",
+    ];
+    assert_eq!(errors.len(), expected.len(), "{errors:#?}");
+    for (error, expected) in errors.iter().zip(expected) {
+        assert!(
+            error.contains(expected),
+            "{error:?} should say {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn a_misused_record_type_still_declares_its_enums_and_impl() {
+    let expanded = evented(&parse_quote! {
+        #[evented(log = ChatEvents, actions(edit = 3))]
+        pub struct Chat { id: Uuid }
+    });
+    assert_eq!(
+        compile_errors(&expanded),
+        [
+            "action code 3 is reserved: codes 1 to 4 are the built-in actions' \
+          (insert, update, delete, savepoint)"
+        ]
+    );
+    let expanded = expanded.to_string().replace(' ', "");
+    assert!(expanded.contains("pubenumChatAction{"), "{expanded}");
+    assert!(expanded.contains("pubenumChatLink{"));
+    assert!(expanded.contains("impl::spector::EventedforChat{"));
+    assert!(expanded.contains("fncode(&self)->i32{::core::unreachable!()}"));
 }
 
 #[test]
@@ -78,7 +190,7 @@ fn schema_indexes_count_on_from_the_previous_one() {
         pub ChatEvents { table: "chat_events", schemas: [Chat, Comment = 10, Reaction], }
     })
     .unwrap_or_default();
-    assert!(expanded.contains("::spector::SchemaSpec::of::<Chat>(0)"));
+    assert!(expanded.contains("::spector::__private::SchemaSpec::of::<Chat,ChatEvents>(0)"));
     assert!(expanded
         .contains("impl::spector::LogMember<ChatEvents>forComment{constSCHEMA_INDEX:i32=10;}"));
     assert!(expanded

@@ -101,7 +101,7 @@ fn check_log(cx: &Ctxt, record: &Record) {
 /// checked by the compiler on the generated code, spanned on the type.
 fn check_id<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Option<&'r Field<'a>> {
     let field = record.field(ID.as_str());
-    if field.is_none() {
+    if field.is_none() && !record.shape_refused {
         cx.error_spanned_by(
             record.ident,
             format!(
@@ -135,13 +135,38 @@ fn check_actions<'r>(cx: &Ctxt, actions: &'r [Action]) -> Vec<ValidAction<'r>> {
                 slot.payload = action.payload.as_ref();
                 seen_built_ins.push(name);
             }),
-            None => check_custom(action, actions, &custom).map(|valid| custom.push(valid)),
+            None => match check_custom(action, actions, &custom) {
+                Ok(valid) => {
+                    custom.push(valid);
+                    Ok(())
+                }
+                Err(error) => {
+                    keep_for_fallback(action, &mut custom);
+                    Err(error)
+                }
+            },
         };
         if let Err(error) = result {
             cx.push(error);
         }
     }
     [insert, update].into_iter().chain(custom).collect()
+}
+
+/// Keeps the variant of a refused action, so that the fallback expansion
+/// still declares what user code names and only the real error shows.
+fn keep_for_fallback<'r>(action: &'r Action, custom: &mut Vec<ValidAction<'r>>) {
+    let variant = action.variant();
+    let built_in = BUILT_INS.iter().any(|(name, _)| *name == action.name());
+    if !built_in && !custom.iter().any(|seen| seen.variant == variant) {
+        custom.push(ValidAction {
+            variant,
+            name: action.name(),
+            payload: action.payload.as_ref(),
+            code: 0,
+            alias: None,
+        });
+    }
 }
 
 /// A built-in action without a payload type yet.

@@ -34,6 +34,11 @@ pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 /// let long = LogSpec::new(&format!("{}_events", "n".repeat(50)), vec![]).unwrap();
 /// assert!(spector_postgres::migration::up(&long).is_err());
 /// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidLog`](spector_core::Error::InvalidLog) when a derived name
+/// would be truncated by PostgreSQL or collide with another.
 pub fn up(log: &LogSpec) -> Result<Vec<String>> {
     let names = LogNames::of(log)?;
     let mut statements = table_up(&names.table);
@@ -75,6 +80,10 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
 /// with its same-record trigger; run them to add a link to an existing log.
 ///
 /// The names are checked as by [`up`], against the event table's own.
+///
+/// # Errors
+///
+/// As [`up`].
 pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Result<Vec<String>> {
     let names = LogNames::checked(table, std::slice::from_ref(link))?;
     Ok(names
@@ -150,6 +159,10 @@ $spector$"
 ///
 /// The names are checked as by [`link_up`], so that a truncated name never
 /// drops another log's object.
+///
+/// # Errors
+///
+/// As [`up`].
 pub fn link_down(table: &SqlIdent, link: &LinkSpec) -> Result<Vec<String>> {
     let names = LogNames::checked(table, std::slice::from_ref(link))?;
     Ok(names.links.iter().flat_map(link_drops).collect())
@@ -183,6 +196,10 @@ fn link_drops(names: &LinkNames<'_>) -> Vec<String> {
 ///     ["DROP TABLE IF EXISTS notes_events"]
 /// );
 /// ```
+///
+/// # Errors
+///
+/// As [`up`].
 pub fn down(log: &LogSpec) -> Result<Vec<String>> {
     let names = LogNames::of(log)?;
     Ok(names

@@ -24,6 +24,11 @@ pub struct Sqlite {
 
 impl Sqlite {
     /// Opens (or creates) the database file at `path`, in WAL mode.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](spector_core::Error::Storage) when the file cannot
+    /// be opened or created.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
         Self::from_blocking(move || {
@@ -36,6 +41,11 @@ impl Sqlite {
     }
 
     /// A fresh in-memory database, private to this backend (and its clones).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](spector_core::Error::Storage) when SQLite cannot
+    /// allocate the database.
     pub async fn memory() -> Result<Self> {
         Self::from_blocking(Connection::open_in_memory).await
     }
@@ -68,6 +78,11 @@ impl Sqlite {
     /// A panic in `work` (a user's changeset, say) reaches the caller as a
     /// panic, and does not make the connection unusable: the next call rolls
     /// back any transaction it left open.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `work` returns, and [`Error::Storage`](spector_core::Error::Storage)
+    /// when an open transaction cannot be rolled back first.
     pub async fn with_connection<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
