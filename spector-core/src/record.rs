@@ -120,8 +120,8 @@ pub trait Changeset: Evented {
     /// attach links to `event` (see [`NewEvent::link`]) after inspecting the
     /// record's `history` (its events since its latest savepoint, oldest
     /// first, with their links) and its `state` before the write, or refuse
-    /// the operation. Not called for inserts' history (it is empty), nor for
-    /// deletes.
+    /// the operation. On an insert the history is empty and the state
+    /// fresh; deletes do not call it.
     ///
     /// # Errors
     ///
