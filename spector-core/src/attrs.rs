@@ -128,10 +128,10 @@ impl Attrs {
     /// Rewrites every float that holds an integer within `i64`/`u64` range
     /// as that integer (`5.0` → `5`, `1e19` → `10000000000000000000`).
     ///
-    /// PostgreSQL's `jsonb` stores numbers as decimals and reads such floats
-    /// back as integers; Spector canonicalizes payloads this way before the
-    /// changeset sees them, so the live state equals the replayed one on
-    /// every backend.
+    /// PostgreSQL's `jsonb` stores numbers as decimals, so a float written
+    /// with an exponent (`1e19`) reads back as an integer; Spector
+    /// canonicalizes every payload this way before the transition sees it,
+    /// so that the live state equals the replayed one on every backend.
     ///
     pub(crate) fn canonicalize_numbers(&mut self) {
         self.0.values_mut().for_each(canonicalize_numbers);

@@ -69,8 +69,8 @@ impl Event {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownActionCode`] for a delete or savepoint event or a code
-    /// `R` does not declare; [`Error::Decode`] when the payload does not
+    /// [`Error::UnknownActionCode`] for a delete or savepoint event (neither
+    /// is an action of `R`) or a code `R` does not declare; [`Error::Decode`] when the payload does not
     /// decode into the action's payload type.
     pub fn action<R: Evented>(&self) -> Result<R::Action> {
         decode_action::<R>(self.id, self.action_code, self.payload.clone())

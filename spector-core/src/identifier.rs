@@ -14,7 +14,7 @@ pub const MAX_IDENTIFIER_LEN: usize = 63;
 /// check, so no user string is ever interpolated into SQL unchecked.
 ///
 /// ```
-/// use spector_core::is_identifier;
+/// use spector_core::backend::is_identifier;
 ///
 /// assert!(is_identifier("basic_chat_events"));
 /// assert!(!is_identifier("events; DROP TABLE users"));
@@ -42,7 +42,7 @@ pub const fn is_identifier(name: &str) -> bool {
 /// Spector refuses it as a table or column name.
 ///
 /// ```
-/// use spector_core::is_sql_keyword;
+/// use spector_core::backend::is_sql_keyword;
 ///
 /// assert!(is_sql_keyword("user"));
 /// assert!(is_sql_keyword("Index"));

@@ -4,7 +4,6 @@ use crate::action;
 use crate::error::{Error, Result};
 use crate::event::{decode_action, Event};
 use crate::id::Id;
-use crate::invalid::Invalid;
 use crate::record::Changeset;
 
 /// Rolls a record's events forward, oldest first, through its transition
@@ -54,7 +53,8 @@ impl<R: Changeset> Replay<R> {
     ///
     /// # Errors
     ///
-    /// [`Error::UnknownActionCode`] for a code the type does not declare,
+    /// [`Error::UnknownActionCode`] for a code the type does not declare
+    /// (a savepoint event too: restoring savepoints comes with their hook),
     /// [`Error::Decode`] for a payload that does not decode,
     /// [`Error::Replay`] when the transition refuses the event — each
     /// naming the event.
@@ -63,16 +63,6 @@ impl<R: Changeset> Replay<R> {
         if event.action_code == action::DELETE {
             self.state = None;
             return Ok(());
-        }
-        if event.action_code == action::SAVEPOINT {
-            return Err(Error::Replay {
-                record_type: R::NAME,
-                event_id: event.id,
-                source: Invalid::new(
-                    "savepoint",
-                    "restoring a savepoint needs the type's savepoint hook, which this version lacks",
-                ),
-            });
         }
         let action = decode_action::<R>(event.id, event.action_code, event.payload.clone())?;
         let base = self

@@ -1,264 +1,425 @@
-//! The replay engine and the write plan, on a record type implemented by
-//! hand (what `#[derive(Evented)]` would generate).
+//! The replay engine and the typed views of stored events, on rows built by
+//! hand as a backend would read them.
 
-use chrono::Utc;
-use spector_core::{
-    action, attrs, replay, Attrs, Changeset, Error, Event, EventLog, Evented, Invalid, LinkDecl,
-    LogCell, LogMember, LogSpec, RecordAction, Replay, SchemaSpec,
-};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+use spector_core::action::{self, custom_action_code};
+use spector_core::{attrs, reserved, Attrs, Error, Event, EventLog, Link, Replay};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TodoAction {
-    Insert,
-    Update,
-    Savepoint,
-    Complete,
+/// The payload of `update`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Title {
+    title: String,
 }
 
-impl RecordAction for TodoAction {
-    const INSERT: Self = Self::Insert;
-    const UPDATE: Self = Self::Update;
-    const SAVEPOINT: Self = Self::Savepoint;
-
-    fn all() -> &'static [Self] {
-        &[Self::Insert, Self::Update, Self::Savepoint, Self::Complete]
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Insert => "insert",
-            Self::Update => "update",
-            Self::Savepoint => "savepoint",
-            Self::Complete => "complete",
-        }
-    }
-
-    fn code(self) -> i32 {
-        match self {
-            Self::Insert => action::INSERT,
-            Self::Update => action::UPDATE,
-            Self::Savepoint => action::SAVEPOINT,
-            Self::Complete => action::custom_action_code("complete"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A todo item. `insert` carries `Attrs`: version 0 called the title `name`.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(
+    log = TodoEvents,
+    actions(update = Title, complete, reopen = 40),
+    links(blocks, follows = "previous_id"),
+    version = 1
+)]
 struct Todo {
-    id: Uuid,
+    id: Id<Todo>,
     title: String,
     done: bool,
-    event_ids: Vec<Uuid>,
+    /// The metadata of every event applied, in order.
+    applied: Vec<EventMeta>,
+    /// The payloads of `insert` events, as the transition saw them.
+    inserted: Vec<Attrs>,
 }
 
-struct TodoEvents;
-
-impl EventLog for TodoEvents {
-    fn spec() -> spector_core::Result<&'static LogSpec> {
-        static SPEC: LogCell = LogCell::new();
-        SPEC.get_or_init("todo_events", || vec![SchemaSpec::of::<Todo>(0)])
-    }
-}
-
-impl LogMember<TodoEvents> for Todo {
-    const SCHEMA_INDEX: i32 = 0;
-}
-
-impl Evented for Todo {
-    type Action = TodoAction;
-    type Log = TodoEvents;
-    const NAME: &'static str = "Todo";
-    const SCHEMA_INDEX: i32 = <Self as LogMember<TodoEvents>>::SCHEMA_INDEX;
-    const VERSION: u32 = 1;
-    const LINKS: &'static [LinkDecl] = &[];
-
-    fn id(&self) -> Uuid {
-        self.id
-    }
-
-    fn fresh(id: Uuid) -> Self {
-        Self {
-            id,
-            ..Self::default()
-        }
-    }
-}
+event_log!(TodoEvents {
+    table: "todo_events",
+    schemas: [Todo]
+});
 
 impl Changeset for Todo {
-    fn changeset(mut self, action: TodoAction, attrs: &Attrs) -> Result<Self, Invalid> {
+    fn changeset(mut self, action: TodoAction, meta: &EventMeta) -> Result<Self, Invalid> {
         match action {
-            TodoAction::Complete => self.done = true,
-            _ => {
-                // Version 0 called the title `name`.
-                let key = if attrs.version_is(0) { "name" } else { "title" };
+            TodoAction::Insert(attrs) => {
+                let key = if meta.version_is(0) { "name" } else { "title" };
                 self.title = attrs.fetch(key)?;
+                self.inserted.push(attrs);
             }
+            TodoAction::Update(Title { title }) => self.title = title,
+            // A transition that cannot apply an event: replaying it fails.
+            TodoAction::Complete(_) if self.done => {
+                return Err(Invalid::new("done", "is already done"))
+            }
+            TodoAction::Complete(_) => self.done = true,
+            TodoAction::Reopen(_) => self.done = false,
         }
-        self.event_ids.push(attrs.event_id()?);
+        self.applied.push(*meta);
         Ok(self)
     }
 }
 
-fn event(parent_id: Uuid, action: i32, payload: Attrs) -> Event {
-    let id = Uuid::now_v7();
-    Event {
-        id,
-        parent_id: if parent_id.is_nil() { id } else { parent_id },
-        schema: 0,
-        action,
-        payload,
-        inserted_at: Utc::now(),
-        links: Vec::new(),
+/// Hands out event rows of one record, each a microsecond after the last.
+struct Rows {
+    parent_id: Option<Uuid>,
+    clock: DateTime<Utc>,
+}
+
+impl Rows {
+    fn new() -> Self {
+        Self {
+            parent_id: None,
+            clock: Utc::now(),
+        }
+    }
+
+    /// The next row: the first one's id is the record's id.
+    fn event(&mut self, action_code: i32, payload: Attrs) -> Event {
+        let id = Uuid::now_v7();
+        self.clock += TimeDelta::microseconds(1);
+        Event {
+            id,
+            parent_id: *self.parent_id.get_or_insert(id),
+            schema_index: 0,
+            action_code,
+            payload,
+            inserted_at: self.clock,
+            links: Vec::new(),
+        }
+    }
+}
+
+fn complete() -> i32 {
+    custom_action_code("complete")
+}
+
+/// The record type and event an error names, if it names one.
+fn named_event(error: &Error) -> Option<(&'static str, Uuid)> {
+    match error {
+        Error::UnknownActionCode {
+            record_type,
+            event_id,
+            ..
+        }
+        | Error::Decode {
+            record_type,
+            event_id,
+            ..
+        }
+        | Error::Replay {
+            record_type,
+            event_id,
+            ..
+        } => Some((record_type, *event_id)),
+        _ => None,
     }
 }
 
 #[test]
 fn replay_rolls_events_forward_from_a_fresh_record() {
-    let first = event(
-        Uuid::nil(),
-        action::INSERT,
-        attrs! { "title": "Write tests", "__version__": 1 },
-    );
-    let id = first.id;
+    let mut rows = Rows::new();
     let events = [
-        first,
-        event(
-            id,
+        rows.event(
+            action::INSERT,
+            attrs! { "title": "Write tests", "__version__": 1 },
+        ),
+        rows.event(
             action::UPDATE,
             attrs! { "title": "Write more tests", "__version__": 1 },
         ),
-        event(id, TodoAction::Complete.code(), attrs! {}),
+        rows.event(complete(), attrs! { "__version__": 1 }),
     ];
-    let todo = replay::<Todo>(&events).unwrap().unwrap();
-    assert_eq!(todo.id, id);
+    let todo = Replay::<Todo>::run(&events).unwrap().unwrap();
+    assert_eq!(todo.id, Id::new(events[0].id));
     assert_eq!(todo.title, "Write more tests");
     assert!(todo.done);
     assert_eq!(
-        todo.event_ids,
+        todo.applied.iter().map(|meta| meta.id).collect::<Vec<_>>(),
         events.iter().map(|e| e.id).collect::<Vec<_>>()
     );
 }
 
 #[test]
-fn replay_upgrades_old_versions_through_the_changeset() {
-    let old = event(Uuid::nil(), action::INSERT, attrs! { "name": "Old title" });
-    let todo = replay::<Todo>([&old]).unwrap().unwrap();
-    assert_eq!(todo.title, "Old title");
-}
-
-#[test]
-fn replay_takes_the_event_id_from_the_row_not_the_payload() {
-    let first = event(
-        Uuid::nil(),
-        action::INSERT,
-        attrs! { "title": "t", "__version__": 1, "__event_id__": "forged" },
-    );
-    let todo = replay::<Todo>([&first]).unwrap().unwrap();
-    assert_eq!(todo.event_ids, [first.id]);
-}
-
-#[test]
-fn replay_of_a_delete_is_no_record() {
-    let first = event(
-        Uuid::nil(),
-        action::INSERT,
-        attrs! { "title": "t", "__version__": 1 },
-    );
-    let delete = event(first.id, action::DELETE, Attrs::new());
-    assert_eq!(replay::<Todo>([&first, &delete]).unwrap(), None);
-    assert_eq!(replay::<Todo>([]).unwrap(), None);
-}
-
-#[test]
-fn replay_restarts_at_a_savepoint() {
-    let first = event(
-        Uuid::nil(),
-        action::INSERT,
-        attrs! { "title": "before", "__version__": 1 },
-    );
-    let done = event(first.id, TodoAction::Complete.code(), Attrs::new());
-    let savepoint = event(
-        first.id,
-        action::SAVEPOINT,
-        attrs! { "title": "snapshot", "__version__": 1 },
-    );
+fn replay_feeds_events_one_at_a_time() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let done = rows.event(complete(), attrs! {});
     let mut replay = Replay::<Todo>::new();
-    for e in [&first, &done, &savepoint] {
-        replay.apply(e).unwrap();
-    }
-    let todo = replay.into_state().unwrap();
-    assert_eq!(todo.title, "snapshot");
-    assert!(!todo.done, "a savepoint starts from a fresh record");
-    assert_eq!(todo.event_ids, [savepoint.id]);
+    assert!(replay.is_empty());
+    assert_eq!(replay.state(), None);
+    replay.apply(&insert).unwrap();
+    assert_eq!(replay.state().map(|todo| todo.done), Some(false));
+    replay.apply(&done).unwrap();
+    assert_eq!(replay.len(), 2);
+    assert_eq!(replay.into_state().map(|todo| todo.done), Some(true));
 }
 
 #[test]
-fn replay_names_the_event_with_an_unknown_action() {
-    let first = event(Uuid::nil(), 12345, attrs! {});
-    let error = replay::<Todo>([&first]).unwrap_err();
-    assert!(
-        matches!(error, Error::UnknownActionCode { event_id, code: 12345, .. } if event_id == first.id)
-    );
+fn replay_upgrades_old_versions_through_the_changeset() {
+    let old = Rows::new().event(action::INSERT, attrs! { "name": "Old title" });
+    let todo = Replay::<Todo>::run([&old]).unwrap().unwrap();
+    assert_eq!(todo.title, "Old title");
+    assert_eq!(todo.applied[0].version, 0);
 }
 
 #[test]
-fn replay_names_the_event_whose_payload_does_not_decode() {
-    let first = event(
-        Uuid::nil(),
+fn the_transition_gets_its_metadata_from_the_row() {
+    let first = Rows::new().event(
         action::INSERT,
-        attrs! { "title": 42, "__version__": 1 },
+        attrs! { "title": "t", "__version__": 1, "__event_id__": Uuid::now_v7() },
     );
-    let error = replay::<Todo>([&first]).unwrap_err();
+    let todo = Replay::<Todo>::run([&first]).unwrap().unwrap();
+    assert_eq!(
+        todo.applied,
+        [EventMeta {
+            id: first.id,
+            record_id: first.parent_id,
+            version: 1,
+            inserted_at: first.inserted_at,
+        }]
+    );
+}
+
+#[test]
+fn reserved_keys_never_reach_a_payload() {
+    let first = Rows::new().event(
+        action::INSERT,
+        attrs! {
+            "title": "t",
+            "__version__": 1,
+            "__event_id__": Uuid::now_v7(),
+            "inserted_at": "2024-01-01T00:00:00.000000Z",
+            "updated_at": "2024-01-01T00:00:00.000000Z",
+        },
+    );
+    let todo = Replay::<Todo>::run([&first]).unwrap().unwrap();
+    assert_eq!(todo.inserted, [attrs! { "title": "t" }]);
+
+    // The typed view strips them too; the row keeps them.
+    match first.action::<Todo>().unwrap() {
+        TodoAction::Insert(attrs) => assert_eq!(attrs, attrs! { "title": "t" }),
+        other => panic!("expected an insert, got {other:?}"),
+    }
+    for key in reserved::ALL {
+        assert!(first.payload.contains(key), "{key}");
+    }
+}
+
+#[test]
+fn a_delete_clears_the_state() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let delete = rows.event(action::DELETE, attrs! {});
+    assert_eq!(Replay::<Todo>::run([&insert, &delete]).unwrap(), None);
+    assert_eq!(Replay::<Todo>::run([]).unwrap(), None);
+
+    let mut replay = Replay::<Todo>::new();
+    replay.apply(&insert).unwrap();
+    replay.apply(&delete).unwrap();
+    assert_eq!(replay.state(), None);
+    assert_eq!(replay.len(), 2);
+}
+
+#[test]
+fn an_event_after_a_delete_starts_from_a_fresh_record() {
+    let mut rows = Rows::new();
+    let events = [
+        rows.event(action::INSERT, attrs! { "title": "a", "__version__": 1 }),
+        rows.event(complete(), attrs! { "__version__": 1 }),
+        rows.event(action::DELETE, attrs! {}),
+        rows.event(action::UPDATE, attrs! { "title": "b", "__version__": 1 }),
+    ];
+    let todo = Replay::<Todo>::run(&events).unwrap().unwrap();
+    assert_eq!(
+        todo,
+        Todo {
+            id: Id::new(events[0].id),
+            title: "b".into(),
+            done: false,
+            applied: vec![events[3].meta()],
+            inserted: Vec::new(),
+        }
+    );
+}
+
+#[test]
+fn an_unknown_action_code_names_the_event() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let unknown = rows.event(12345, attrs! {});
+    let error = Replay::<Todo>::run([&insert, &unknown]).unwrap_err();
+    match error {
+        Error::UnknownActionCode {
+            record_type,
+            event_id,
+            code,
+        } => assert_eq!((record_type, event_id, code), ("Todo", unknown.id, 12345)),
+        other => panic!("expected UnknownActionCode, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_payload_that_does_not_decode_names_the_event_and_the_record_type() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let update = rows.event(action::UPDATE, attrs! { "title": 42, "__version__": 1 });
+    let error = Replay::<Todo>::run([&insert, &update]).unwrap_err();
+    match &error {
+        Error::Decode {
+            record_type,
+            event_id,
+            source,
+        } => {
+            assert_eq!((*record_type, *event_id), ("Todo", update.id));
+            assert!(source.to_string().starts_with("title: "), "{source}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
     assert!(
-        matches!(error, Error::Decode { event_id, .. } if event_id == first.id),
+        error.to_string().contains(&update.id.to_string()),
         "{error}"
     );
 }
 
 #[test]
-fn actions_resolve_by_name_and_code() {
-    assert_eq!(
-        TodoAction::from_name("complete"),
-        Some(TodoAction::Complete)
-    );
-    assert_eq!(TodoAction::from_name("archive"), None);
-    assert_eq!(
-        TodoAction::from_code(action::UPDATE),
-        Some(TodoAction::Update)
-    );
-    assert_eq!(TodoAction::from_code(action::DELETE), None);
+fn a_transition_that_refuses_a_stored_event_is_a_replay_error() {
+    let mut rows = Rows::new();
+    let events = [
+        rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 }),
+        rows.event(complete(), attrs! {}),
+        rows.event(complete(), attrs! {}),
+    ];
+    let error = Replay::<Todo>::run(&events).unwrap_err();
+    match error {
+        Error::Replay {
+            record_type,
+            event_id,
+            source,
+        } => {
+            assert_eq!((record_type, event_id), ("Todo", events[2].id));
+            assert_eq!(source, Invalid::new("done", "is already done"));
+        }
+        other => panic!("expected Replay, got {other:?}"),
+    }
 }
 
 #[test]
-fn log_spec_is_built_once_and_validated() {
+fn a_savepoint_event_is_an_error_naming_it() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let savepoint = rows.event(
+        action::SAVEPOINT,
+        attrs! { "title": "snapshot", "__version__": 1 },
+    );
+    let error = Replay::<Todo>::run([&insert, &savepoint]).unwrap_err();
+    assert_eq!(
+        named_event(&error),
+        Some(("Todo", savepoint.id)),
+        "{error:?}"
+    );
+    assert!(
+        matches!(error, Error::UnknownActionCode { code: 4, .. }),
+        "a savepoint is no action of the type until it has a restore hook: {error:?}"
+    );
+}
+
+#[test]
+fn meta_reads_the_stored_version_and_defaults_to_zero() {
+    let mut rows = Rows::new();
+    let v2 = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 2 });
+    let meta = v2.meta();
+    assert_eq!(
+        (meta.id, meta.record_id, meta.inserted_at),
+        (v2.id, v2.parent_id, v2.inserted_at)
+    );
+    assert_eq!(meta.version, 2);
+    assert!(meta.version_is(2));
+    assert!(!meta.version_is(1));
+    assert!(meta.version_in(1..=3));
+    assert!(meta.version_in(2..));
+    assert!(!meta.version_in(..2));
+    assert!(!meta.version_in(3..5));
+
+    let unversioned = rows.event(action::UPDATE, attrs! { "title": "t" });
+    assert_eq!(unversioned.meta().version, 0);
+    assert!(unversioned.meta().version_is(0));
+    assert!(unversioned.meta().version_in(..1));
+}
+
+#[test]
+fn the_typed_view_names_every_stored_action() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t" });
+    let reopen = rows.event(40, attrs! {});
+    let delete = rows.event(action::DELETE, attrs! {});
+    let savepoint = rows.event(action::SAVEPOINT, attrs! {});
+    let unknown = rows.event(12345, attrs! {});
+    let names: Vec<Option<&str>> = [&insert, &reopen, &delete, &savepoint, &unknown]
+        .iter()
+        .map(|event| event.action_name::<Todo>())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            Some("insert"),
+            Some("reopen"),
+            Some("delete"),
+            Some("savepoint"),
+            None
+        ]
+    );
+    assert!(matches!(reopen.action::<Todo>(), Ok(TodoAction::Reopen(_))));
+    // A delete carries no action to apply.
+    assert!(matches!(
+        delete.action::<Todo>(),
+        Err(Error::UnknownActionCode { code: 3, event_id, .. }) if event_id == delete.id
+    ));
+    assert!(delete.is_delete() && !insert.is_delete());
+    assert!(insert.is_first() && !reopen.is_first());
+}
+
+#[test]
+fn linked_filters_links_by_name() {
+    let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut event = Rows::new().event(action::INSERT, attrs! { "title": "t" });
+    event.links = vec![
+        Link {
+            name: "blocks",
+            target: a,
+        },
+        Link {
+            name: "follows",
+            target: b,
+        },
+        Link {
+            name: "blocks",
+            target: c,
+        },
+    ];
+    assert_eq!(event.linked(TodoLink::Blocks).collect::<Vec<_>>(), [a, c]);
+    assert_eq!(event.linked(TodoLink::Follows).collect::<Vec<_>>(), [b]);
+    event.links.clear();
+    assert_eq!(event.linked(TodoLink::Blocks).count(), 0);
+}
+
+#[test]
+fn the_log_is_resolved_once_from_the_record_types() {
     let spec = TodoEvents::spec().unwrap();
-    assert_eq!(spec.table, "todo_events");
-    assert_eq!(spec.schema(0).map(|s| s.name), Some("Todo"));
     assert!(std::ptr::eq(spec, TodoEvents::spec().unwrap()));
-
-    let backwards = vec![SchemaSpec::new("A", 5, &[]), SchemaSpec::new("B", 5, &[])];
-    assert!(matches!(
-        LogSpec::new("t_events", backwards),
-        Err(Error::InvalidLog { .. })
-    ));
-
-    const BAD: &[LinkDecl] = &[LinkDecl::new("edits", "x; DROP TABLE y")];
-    let bad = vec![SchemaSpec::new("A", 0, BAD)];
-    assert!(matches!(
-        LogSpec::new("t_events", bad),
-        Err(Error::InvalidLog { .. })
-    ));
-
-    const A: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
-    const B: &[LinkDecl] = &[LinkDecl::new("edits", "other_id")];
-    let clash = vec![SchemaSpec::new("A", 0, A), SchemaSpec::new("B", 1, B)];
-    assert!(matches!(
-        LogSpec::new("t_events", clash),
-        Err(Error::InvalidLog { .. })
-    ));
-    let shared = vec![SchemaSpec::new("A", 0, A), SchemaSpec::new("B", 1, A)];
-    let log = LogSpec::new("t_events", shared).unwrap();
-    assert_eq!(log.links.len(), 1);
-    assert_eq!(log.links[0].table, "t_edits");
+    assert_eq!(spec.table().as_str(), "todo_events");
+    assert_eq!(spec.record_type(0), "Todo");
+    assert_eq!(spec.record_type(7), "todo_events");
+    let schema = spec.schema(0).unwrap();
+    assert_eq!((schema.name, schema.version), ("Todo", 1));
+    let links: Vec<(&str, &str, &str)> = spec
+        .links()
+        .iter()
+        .map(|link| (link.name(), link.table().as_str(), link.column().as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("blocks", "todo_blocks", "blocks_id"),
+            ("follows", "todo_follows", "previous_id")
+        ]
+    );
 }

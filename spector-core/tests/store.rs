@@ -1,0 +1,363 @@
+//! What the store's write plans put into a row, on an in-memory backend:
+//! payloads as stored (numbers canonicalized, reserved keys the store's),
+//! and the links `prepare_event` attaches.
+//!
+//! The backend below keeps rows in a `Vec` and round-trips each payload
+//! through JSON text, as the SQL backends do. It never waits, so its
+//! futures complete on their first poll. Behaviour that depends on a real
+//! database is tested by the conformance suite in the workspace's `tests`
+//! crate.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
+use spector_core::action::custom_action_code;
+use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
+use uuid::Uuid;
+
+/// Event rows in memory.
+#[derive(Debug, Default)]
+struct Memory {
+    rows: Mutex<Vec<Event>>,
+}
+
+impl Memory {
+    /// The rows `filter` selects, in order.
+    fn select(&self, filter: &EventFilter) -> Vec<Event> {
+        let rows = self.rows.lock().unwrap();
+        rows.iter()
+            .filter(|row| match *filter {
+                EventFilter::Record {
+                    parent_id,
+                    schema_index,
+                } => row.parent_id == parent_id && row.schema_index == schema_index,
+                EventFilter::Event { id, schema_index } => {
+                    row.id == id && row.schema_index == schema_index
+                }
+                EventFilter::LinkingTo {
+                    link,
+                    target,
+                    schema_index,
+                } => {
+                    row.schema_index == schema_index
+                        && row
+                            .links
+                            .iter()
+                            .any(|stored| stored.name == link && stored.target == target)
+                }
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Storage for Memory {
+    async fn migrate(&self, _log: &'static LogSpec) -> Result<()> {
+        Ok(())
+    }
+
+    async fn migrate_down(&self, _log: &'static LogSpec) -> Result<()> {
+        self.rows.lock().unwrap().clear();
+        Ok(())
+    }
+
+    async fn write<P: WritePlan>(&self, _log: &'static LogSpec, plan: P) -> Result<P::Output> {
+        let history = match plan.record() {
+            Some(record) => self.select(&EventFilter::Record {
+                parent_id: record.parent_id,
+                schema_index: record.schema_index,
+            }),
+            None => Vec::new(),
+        };
+        let (mut event, output) = plan.plan(history)?;
+        let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
+        event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
+        self.rows.lock().unwrap().push(event);
+        Ok(output)
+    }
+
+    async fn fold_events<F: EventFold>(
+        &self,
+        _log: &'static LogSpec,
+        query: EventQuery,
+        mut fold: F,
+    ) -> Result<F::Output> {
+        for mut event in self.select(&query.filter) {
+            if !query.with_links {
+                event.links.clear();
+            }
+            fold.push(event)?;
+        }
+        fold.finish()
+    }
+}
+
+/// Runs a future of the memory backend, which never waits.
+fn run<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the memory backend never waits"),
+    }
+}
+
+/// The payload of `correct`: the event whose note it replaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Correction {
+    corrects: Uuid,
+    note: Attrs,
+}
+
+/// A notebook: the notes as the transition saw them.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(
+    log = NotebookEvents,
+    actions(note, correct = Correction),
+    links(corrects = "previous_id", mentions),
+    version = 3
+)]
+struct Notebook {
+    id: Id<Notebook>,
+    notes: Vec<Attrs>,
+}
+
+event_log!(NotebookEvents {
+    table: "notebook_events",
+    schemas: [Notebook]
+});
+
+impl Changeset for Notebook {
+    fn changeset(mut self, action: NotebookAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            NotebookAction::Insert(attrs)
+            | NotebookAction::Update(attrs)
+            | NotebookAction::Note(attrs) => self.notes.push(attrs),
+            NotebookAction::Correct(correction) => self.notes.push(correction.note),
+        }
+        Ok(self)
+    }
+
+    /// A correction links to the note it corrects; a note with a `mention`
+    /// links to the event it mentions.
+    fn prepare_event(
+        event: &mut NewEvent<Self>,
+        _history: &[Event],
+        _state: &Self,
+    ) -> Result<(), Invalid> {
+        match event.action() {
+            NotebookAction::Correct(correction) => {
+                let target = correction.corrects;
+                event.link(NotebookLink::Corrects, target);
+            }
+            NotebookAction::Note(attrs) => {
+                if let Some(target) = attrs.get::<Uuid>("mention")? {
+                    event.link(NotebookLink::Mentions, target);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn store() -> Store<Memory> {
+    let store = Store::new(Memory::default());
+    run(store.migrate::<NotebookEvents>()).unwrap();
+    store
+}
+
+#[test]
+fn numbers_are_canonical_before_the_transition_sees_them() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    let payload = attrs! {
+        "integral": 5.0,
+        "negative": -3.0,
+        "huge": 1e19,
+        "largest": 18_446_744_073_709_549_568.0,
+        "negative_zero": -0.0,
+        "fraction": 1.5,
+        "too_big": 1e300,
+        "nested": { "list": [2.0, 2.5] },
+    };
+    let live = run(store.execute(notebook.id, NotebookAction::Note(payload))).unwrap();
+    let canonical = attrs! {
+        "integral": 5,
+        "negative": -3,
+        "huge": 10_000_000_000_000_000_000_u64,
+        "largest": 18_446_744_073_709_549_568_u64,
+        "negative_zero": 0,
+        "fraction": 1.5,
+        "too_big": 1e300,
+        "nested": { "list": [2, 2.5] },
+    };
+    assert_eq!(live.notes[1], canonical);
+    assert!(live.notes[1].raw("integral").unwrap().is_i64());
+    assert!(live.notes[1].raw("huge").unwrap().is_u64());
+    assert!(live.notes[1].raw("too_big").unwrap().is_f64());
+
+    // Stored as the transition saw it, so the replay equals the live state.
+    let events = run(store.all_events(notebook.id)).unwrap();
+    let mut stored = events[1].payload.clone();
+    for key in reserved::ALL {
+        stored.remove(key);
+    }
+    assert_eq!(stored, canonical);
+    assert_eq!(run(store.get(notebook.id)).unwrap(), Some(live));
+}
+
+#[test]
+fn the_by_name_path_canonicalizes_numbers_too() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    let live = run(store.execute_by_name(notebook.id, "note", attrs! { "n": 5.0 })).unwrap();
+    assert!(live.notes[1].raw("n").unwrap().is_i64(), "{:?}", live.notes);
+}
+
+#[test]
+fn the_store_writes_the_reserved_keys_of_every_row() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! { "title": "Ideas" })).unwrap();
+    let updated = run(store.update(&notebook, attrs! { "title": "More" })).unwrap();
+    let events = run(store.all_events(notebook.id)).unwrap();
+    assert_eq!(events.len(), 2);
+    let (first, second) = (&events[0], &events[1]);
+    assert_eq!(first.id, notebook.id.uuid());
+    assert_eq!(first.parent_id, first.id);
+    assert_eq!(second.parent_id, first.id);
+
+    let stamp = |event: &Event| {
+        event
+            .inserted_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    assert_eq!(
+        first.payload,
+        attrs! {
+            "title": "Ideas",
+            "__version__": 3,
+            "__event_id__": first.id,
+            "inserted_at": stamp(first),
+            "updated_at": stamp(first),
+        }
+    );
+    // `inserted_at` on the first event only.
+    assert_eq!(
+        second.payload,
+        attrs! {
+            "title": "More",
+            "__version__": 3,
+            "__event_id__": second.id,
+            "updated_at": stamp(second),
+        }
+    );
+    assert!(second.inserted_at > first.inserted_at);
+    assert_eq!(second.meta().version, 3);
+    // The transition never sees them.
+    assert_eq!(
+        updated.notes,
+        [attrs! { "title": "Ideas" }, attrs! { "title": "More" }]
+    );
+}
+
+#[test]
+fn a_payload_with_a_reserved_key_is_refused_and_nothing_is_written() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    for key in reserved::ALL {
+        let mut payload = attrs! { "text": "x" };
+        payload.insert(key, 1);
+        let error = run(store.execute(notebook.id, NotebookAction::Note(payload))).unwrap_err();
+        match error {
+            Error::Invalid(invalid) => assert_eq!(
+                invalid,
+                Invalid::new(key, "is reserved: the store writes it")
+            ),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+    let refused = run(store.insert_by_name::<Notebook>("note", attrs! { "__event_id__": "x" }));
+    assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
+    assert_eq!(run(store.all_events(notebook.id)).unwrap().len(), 1);
+}
+
+#[test]
+fn prepare_event_links_are_stored_under_their_names() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! { "text": "first" })).unwrap();
+    let first = notebook.id.uuid();
+    let corrected = run(store.execute(
+        notebook.id,
+        NotebookAction::Correct(Correction {
+            corrects: first,
+            note: attrs! { "text": "First" },
+        }),
+    ))
+    .unwrap();
+    assert_eq!(corrected.notes.len(), 2);
+    let mention = run(store.execute(
+        notebook.id,
+        NotebookAction::Note(attrs! { "mention": first }),
+    ))
+    .unwrap();
+    assert_eq!(mention.notes.len(), 3);
+
+    let events = run(store.all_events(notebook.id)).unwrap();
+    assert_eq!(events[0].links, []);
+    assert_eq!(
+        events[1].links,
+        [Link {
+            name: "corrects",
+            target: first
+        }]
+    );
+    assert_eq!(
+        events[2].links,
+        [Link {
+            name: "mentions",
+            target: first
+        }]
+    );
+    assert_eq!(
+        events[1].linked(NotebookLink::Corrects).collect::<Vec<_>>(),
+        [first]
+    );
+    assert_eq!(events[1].linked(NotebookLink::Mentions).count(), 0);
+    assert_eq!(
+        events[2].linked(NotebookLink::Mentions).collect::<Vec<_>>(),
+        [first]
+    );
+
+    // The store asks for the links by the typed link's name.
+    let correcting = run(store.linking_to(NotebookLink::Corrects, first)).unwrap();
+    assert_eq!(
+        correcting.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [events[1].id]
+    );
+    let mentioning = run(store.linking_to(NotebookLink::Mentions, first)).unwrap();
+    assert_eq!(
+        mentioning.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [events[2].id]
+    );
+}
+
+#[test]
+fn custom_actions_are_stored_under_their_codes() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    run(store.execute(notebook.id, NotebookAction::Note(attrs! {}))).unwrap();
+    run(store.delete(notebook.id)).unwrap();
+    let codes: Vec<i32> = run(store.all_events(notebook.id))
+        .unwrap()
+        .iter()
+        .map(|e| e.action_code)
+        .collect();
+    assert_eq!(codes, [1, custom_action_code("note"), 3]);
+    assert_eq!(run(store.get(notebook.id)).unwrap(), None);
+}
