@@ -85,8 +85,8 @@
 
 pub use spector_core::{
     action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event, EventLog,
-    EventMeta, Evented, Id, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction, RecordLink,
-    Replay, Result, Store, Uuid,
+    EventMeta, Evented, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
+    RecordLink, Replay, Result, Store, Uuid, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.

@@ -67,7 +67,8 @@ impl Attrs {
         }
     }
 
-    /// Serializes a payload into attrs.
+    /// Serializes a payload into attrs, refusing what a backend would not
+    /// store and read back unchanged.
     ///
     /// ```
     /// use spector_core::{attrs, Attrs};
@@ -82,17 +83,11 @@ impl Attrs {
     /// # Errors
     ///
     /// [`Invalid`] on `payload` when `value` does not serialize to a JSON
-    /// object (or fails to serialize at all).
+    /// object (or fails to serialize at all); on the field's path for a
+    /// float that is not finite, a NUL character (`\u0000`) in a string or
+    /// key, or nesting deeper than [`MAX_PAYLOAD_DEPTH`](crate::MAX_PAYLOAD_DEPTH).
     pub fn encode(value: &impl Serialize) -> Result<Self, Invalid> {
-        let value =
-            serde_json::to_value(value).map_err(|e| Invalid::new("payload", e.to_string()))?;
-        match value {
-            Value::Object(map) => Ok(Self(map)),
-            other => Err(Invalid::new(
-                "payload",
-                format!("must serialize to a JSON object, got {other}"),
-            )),
-        }
+        crate::payload::encode(value)
     }
 
     /// The JSON object.

@@ -126,6 +126,61 @@ pub enum Error {
         source: Invalid,
     },
 
+    /// A stored row is not a valid event: a time no backend can represent,
+    /// a schema index its log does not declare, or an event of another
+    /// record type inside a record's history. Nothing was changed; the row
+    /// needs repair by hand.
+    #[error("event {event_id} in `{table}` is corrupt: {reason}")]
+    CorruptEvent {
+        /// The event log's table.
+        table: String,
+        /// The bad event.
+        event_id: Uuid,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The event log's tables do not exist in this database: run
+    /// `store.migrate::<Log>()` (once, at start-up) before using it.
+    #[error("event log `{table}` is not migrated: call `store.migrate::<Log>()` for it first")]
+    NotMigrated {
+        /// The event log's table.
+        table: String,
+    },
+
+    /// A link points to an event that does not exist; nothing was written.
+    #[error("link `{link}` from event {event_id} points to {target}, which does not exist")]
+    LinkTargetNotFound {
+        /// The link name.
+        link: &'static str,
+        /// The event that holds the link.
+        event_id: Uuid,
+        /// The missing event.
+        target: Uuid,
+    },
+
+    /// The database stayed locked by another writer past the busy timeout;
+    /// nothing was written, and retrying the operation is safe.
+    #[error("event log `{table}` is busy (locked by another writer): nothing was written, retry")]
+    Busy {
+        /// The event log's table.
+        table: String,
+        /// The database's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The event id given to an idempotent write (`Store::idempotent`) is
+    /// already the id of a different write; nothing was written. Use a new
+    /// id for a new operation, the same id only to retry the same one.
+    #[error("event id {event_id} of {record_type} is taken by a different write")]
+    EventIdConflict {
+        /// The record type.
+        record_type: &'static str,
+        /// The event id asked for.
+        event_id: Uuid,
+    },
+
     /// The event log declaration is not usable (bad identifier, conflicting
     /// links …). Fix the declaration.
     #[error("event log `{table}` is misdeclared: {reason}")]
@@ -154,6 +209,15 @@ impl Error {
     /// Wraps a backend's error.
     pub fn storage(error: impl Into<BoxError>) -> Self {
         Self::Storage(error.into())
+    }
+
+    /// True when retrying the same operation may succeed and cannot write
+    /// it twice: the database was busy, or a connection failed before the
+    /// write committed. (A write whose outcome is unknown — a timeout, a
+    /// dropped future — is safe to retry only through
+    /// [`Store::idempotent`](crate::Store::idempotent).)
+    pub fn is_retry_safe(&self) -> bool {
+        matches!(self, Self::Busy { .. })
     }
 
     /// The validation errors, when this is [`Error::Invalid`].

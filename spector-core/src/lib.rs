@@ -21,11 +21,13 @@ pub mod action;
 mod attrs;
 mod error;
 mod event;
+mod history;
 mod id;
 mod identifier;
 mod invalid;
 mod link;
 mod log;
+mod payload;
 mod plan;
 mod record;
 mod replay;
@@ -40,9 +42,10 @@ pub use id::{Id, IntoId};
 pub use invalid::Invalid;
 pub use link::{Link, RecordLink};
 pub use log::EventLog;
+pub use payload::MAX_PAYLOAD_DEPTH;
 pub use record::{Changeset, Evented, LogMember};
 pub use replay::Replay;
-pub use store::{Connect, Store};
+pub use store::{Connect, Idempotent, Store};
 pub use uuid::Uuid;
 
 /// What a storage backend implements ([`Storage`](backend::Storage)) and
@@ -56,7 +59,7 @@ pub mod backend {
     pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
     pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
     pub use crate::storage::{
-        CollectEvents, EventFilter, EventFold, EventQuery, RecordRef, Storage, WritePlan,
+        CollectEvents, EventFilter, EventFold, EventQuery, Planned, RecordRef, Storage, WritePlan,
     };
 }
 

@@ -7,11 +7,12 @@ use crate::action::{self, RecordAction};
 use crate::attrs::{reserved, Attrs};
 use crate::error::{Error, Result};
 use crate::event::{next_timestamp, Event, EventMeta, NewEvent};
+use crate::history::History;
 use crate::id::Id;
 use crate::invalid::Invalid;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
-use crate::storage::{RecordRef, Sealed, WritePlan};
+use crate::storage::{Planned, RecordRef, Sealed, WritePlan};
 
 /// What a change does to its record.
 enum Step<R: Evented> {
@@ -84,47 +85,60 @@ fn refuse_reserved_keys(payload: &Attrs) -> Result<(), Invalid> {
 /// One change of a record of type `R`: replay, live rules, `prepare_event`,
 /// transition.
 pub(crate) struct Change<R: Changeset> {
+    /// The record changed; `None` for an insert.
     record: Option<Uuid>,
+    /// The event id the caller chose (an idempotent write), if any.
+    event_id: Option<Uuid>,
     step: Step<R>,
 }
 
 impl<R: Changeset> Change<R> {
     /// A new record, created by `action`.
-    pub(crate) fn insert(action: &R::Action) -> Result<Self> {
+    pub(crate) fn insert(event_id: Option<Uuid>, action: &R::Action) -> Result<Self> {
         Ok(Self {
             record: None,
+            event_id,
             step: Step::Insert(Payload::of(action)?),
         })
     }
 
     /// A new record, created by the action called `name`.
-    pub(crate) fn insert_by_name(name: &str, attrs: Attrs) -> Result<Self> {
+    pub(crate) fn insert_by_name(event_id: Option<Uuid>, name: &str, attrs: Attrs) -> Result<Self> {
         Ok(Self {
             record: None,
+            event_id,
             step: Step::Insert(Payload::by_name(name, attrs)?),
         })
     }
 
     /// `action` applied to the record `id`.
-    pub(crate) fn execute(id: Id<R>, action: &R::Action) -> Result<Self> {
+    pub(crate) fn execute(event_id: Option<Uuid>, id: Id<R>, action: &R::Action) -> Result<Self> {
         Ok(Self {
             record: Some(id.uuid()),
+            event_id,
             step: Step::Execute(Payload::of(action)?),
         })
     }
 
     /// The action called `name` applied to the record `id`.
-    pub(crate) fn execute_by_name(id: Id<R>, name: &str, attrs: Attrs) -> Result<Self> {
+    pub(crate) fn execute_by_name(
+        event_id: Option<Uuid>,
+        id: Id<R>,
+        name: &str,
+        attrs: Attrs,
+    ) -> Result<Self> {
         Ok(Self {
             record: Some(id.uuid()),
+            event_id,
             step: Step::Execute(Payload::by_name(name, attrs)?),
         })
     }
 
     /// The record `id` deleted.
-    pub(crate) fn delete(id: Id<R>) -> Self {
+    pub(crate) fn delete(event_id: Option<Uuid>, id: Id<R>) -> Self {
         Self {
             record: Some(id.uuid()),
+            event_id,
             step: Step::Delete,
         }
     }
@@ -146,6 +160,63 @@ impl<R: Changeset> Change<R> {
             id: record_id,
         })
     }
+
+    /// The name of the action, for traces.
+    pub(crate) fn action_name(&self) -> &'static str {
+        match &self.step {
+            Step::Insert(payload) | Step::Execute(payload) => payload.action.name(),
+            Step::Delete => "delete",
+        }
+    }
+
+    /// The record changed, or the id a new record is given, for traces.
+    pub(crate) fn record_id(&self) -> Option<Uuid> {
+        self.record.or(self.event_id)
+    }
+
+    /// The code and payload this change stores.
+    fn stored(&self) -> (i32, Option<&Attrs>) {
+        match &self.step {
+            Step::Insert(payload) | Step::Execute(payload) => {
+                (payload.action.code(), Some(&payload.stored))
+            }
+            Step::Delete => (action::DELETE, None),
+        }
+    }
+
+    /// A retry of the write whose event `history[position]` already is:
+    /// the state that write returned, if the stored event is this change;
+    /// [`Error::EventIdConflict`] if it is another.
+    fn repeat(&self, history: &[Event], position: usize) -> Result<R> {
+        let stored = &history[position];
+        let (code, payload) = self.stored();
+        let mut stored_payload = stored.payload.clone();
+        for key in reserved::ALL {
+            stored_payload.remove(key);
+        }
+        let same_record = match self.record {
+            Some(record) => stored.parent_id == record,
+            None => stored.is_first(),
+        };
+        let same_payload = match payload {
+            Some(payload) => stored_payload == *payload,
+            None => stored_payload.as_map().is_empty(),
+        };
+        if !(same_record && stored.action_code == code && same_payload) {
+            return Err(Error::EventIdConflict {
+                record_type: R::NAME,
+                event_id: stored.id,
+            });
+        }
+        let replayed = match self.step {
+            Step::Delete => &history[..position],
+            Step::Insert(_) | Step::Execute(_) => &history[..=position],
+        };
+        Replay::<R>::run(replayed)?.ok_or(Error::Deleted {
+            record_type: R::NAME,
+            id: stored.parent_id,
+        })
+    }
 }
 
 impl<R: Changeset> Sealed for Change<R> {}
@@ -155,14 +226,31 @@ impl<R: Changeset> WritePlan for Change<R> {
     type Output = R;
 
     fn record(&self) -> Option<RecordRef> {
-        self.record.map(|parent_id| RecordRef {
-            parent_id,
-            schema_index: R::SCHEMA_INDEX,
-        })
+        self.record
+            .or(self.event_id)
+            .map(|parent_id| RecordRef { parent_id })
     }
 
-    fn plan(self, history: Vec<Event>) -> Result<(Event, R)> {
-        let id = Uuid::now_v7();
+    fn plan(self, history: Vec<Event>) -> Result<Planned<R>> {
+        let history = History::<R>::filter(history)?;
+        if let Some(event_id) = self.event_id {
+            if let Some(position) = history.iter().position(|e| e.id == event_id) {
+                let state = self.repeat(&history, position)?;
+                tracing::info!(%event_id, "retry of a stored write: nothing written");
+                return Ok(Planned::Unchanged(state));
+            }
+        }
+        let history = if self.record.is_some() {
+            history
+        } else {
+            Vec::new()
+        };
+        let id = self.event_id.unwrap_or_else(Uuid::now_v7);
+        let span = tracing::Span::current();
+        span.record("event_id", tracing::field::display(id));
+        if self.record.is_none() {
+            span.record("record_id", tracing::field::display(id));
+        }
         let state = self.current_state(id, &history)?;
         let meta = EventMeta {
             id,
@@ -173,7 +261,13 @@ impl<R: Changeset> WritePlan for Change<R> {
         let (payload, inserting) = match self.step {
             Step::Insert(payload) => (payload, true),
             Step::Execute(payload) => (payload, false),
-            Step::Delete => return Ok((event::<R>(&meta, action::DELETE, Attrs::new()), state)),
+            Step::Delete => {
+                let event = event::<R>(&meta, action::DELETE, Attrs::new());
+                return Ok(Planned::Append {
+                    event,
+                    output: state,
+                });
+            }
         };
         state.validate(&payload.action, &meta)?;
         let mut new_event = NewEvent::<R>::new(meta, payload.action);
@@ -193,7 +287,10 @@ impl<R: Changeset> WritePlan for Change<R> {
         stored.insert(reserved::UPDATED_AT, now);
         let mut event = event::<R>(&meta, code, stored);
         event.links = links;
-        Ok((event, new_state))
+        Ok(Planned::Append {
+            event,
+            output: new_state,
+        })
     }
 }
 

@@ -14,12 +14,11 @@ use crate::log::LogSpec;
 /// backend, so adding one breaks them at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventFilter {
-    /// Every event of one record of one record type.
+    /// Every event of one record, whatever its schema index: core checks
+    /// that they belong to the record type asked for.
     Record {
         /// The record id.
         parent_id: Uuid,
-        /// The record type's schema index.
-        schema_index: i32,
     },
     /// One event, if it belongs to the record type.
     Event {
@@ -85,13 +84,26 @@ impl EventFold for CollectEvents {
 }
 
 /// The record a write works on: the backend takes its lock and loads its
-/// history before planning.
+/// history (every event of the record id) before planning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordRef {
     /// The record id.
     pub parent_id: Uuid,
-    /// The record type's schema index.
-    pub schema_index: i32,
+}
+
+/// What a write plan decided, inside the backend's transaction.
+#[derive(Debug)]
+pub enum Planned<O> {
+    /// Append `event` (with its links) and commit; the write returns `output`.
+    Append {
+        /// The event to insert, links included.
+        event: Event,
+        /// What the write returns once committed.
+        output: O,
+    },
+    /// Write nothing: the operation is a retry of a write already stored
+    /// (an idempotent write); it returns this.
+    Unchanged(O),
 }
 
 mod sealed {
@@ -112,13 +124,13 @@ pub trait WritePlan: Sealed + Send + 'static {
     fn record(&self) -> Option<RecordRef>;
 
     /// Decides the event to append, links included, from the record's
-    /// `history` (every event, oldest first, with links; empty for a new
-    /// record).
+    /// `history` (every event of the record id, oldest first, with links;
+    /// empty for a new record), or that nothing is to be written.
     ///
     /// # Errors
     ///
     /// Any error refuses the write: the backend rolls its transaction back.
-    fn plan(self, history: Vec<Event>) -> Result<(Event, Self::Output)>;
+    fn plan(self, history: Vec<Event>) -> Result<Planned<Self::Output>>;
 }
 
 /// A storage backend: owns the SQL dialect, the migrations and the

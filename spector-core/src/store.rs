@@ -1,15 +1,17 @@
 //! The store: Spector's operations, written once over any backend.
 
 use async_trait::async_trait;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::action::RecordAction;
 use crate::attrs::Attrs;
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::history::OwnEvents;
 use crate::id::IntoId;
 use crate::link::RecordLink;
-use crate::log::EventLog;
+use crate::log::{EventLog, LogSpec};
 use crate::plan::Change;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
@@ -72,7 +74,9 @@ impl<B: Storage> Store<B> {
     /// [`Error::InvalidLog`] for a misdeclared log, [`Error::Storage`] when
     /// the database refuses the DDL (nothing of it is applied).
     pub async fn migrate<L: EventLog>(&self) -> Result<()> {
-        self.backend.migrate(L::spec()?).await
+        let log = L::spec()?;
+        let span = tracing::info_span!("spector.migrate", table = %log.table());
+        self.backend.migrate(log).instrument(span).await
     }
 
     /// Drops the tables of event log `L`, and every event in them.
@@ -81,7 +85,9 @@ impl<B: Storage> Store<B> {
     ///
     /// As [`migrate`](Store::migrate).
     pub async fn migrate_down<L: EventLog>(&self) -> Result<()> {
-        self.backend.migrate_down(L::spec()?).await
+        let log = L::spec()?;
+        let span = tracing::info_span!("spector.migrate_down", table = %log.table());
+        self.backend.migrate_down(log).instrument(span).await
     }
 
     /// Creates a record with the `insert` action carrying `payload`: a new
@@ -108,7 +114,8 @@ impl<B: Storage> Store<B> {
         A: RecordAction,
         A::Record: Changeset,
     {
-        self.write(Change::<A::Record>::insert(&action)?).await
+        self.write(Change::<A::Record>::insert(None, &action)?)
+            .await
     }
 
     /// Applies the `update` action carrying `payload` to a record.
@@ -138,7 +145,7 @@ impl<B: Storage> Store<B> {
         record: impl IntoId<R>,
         action: R::Action,
     ) -> Result<R> {
-        self.write(Change::execute(record.into_id(), &action)?)
+        self.write(Change::execute(None, record.into_id(), &action)?)
             .await
     }
 
@@ -152,7 +159,7 @@ impl<B: Storage> Store<B> {
     /// [`Error::ReservedAction`] for `savepoint`, [`Error::Invalid`] when
     /// the payload does not decode, and those of [`insert`](Store::insert).
     pub async fn insert_by_name<R: Changeset>(&self, action: &str, payload: Attrs) -> Result<R> {
-        self.write(Change::<R>::insert_by_name(action, payload)?)
+        self.write(Change::<R>::insert_by_name(None, action, payload)?)
             .await
     }
 
@@ -169,8 +176,13 @@ impl<B: Storage> Store<B> {
         action: &str,
         payload: Attrs,
     ) -> Result<R> {
-        self.write(Change::execute_by_name(record.into_id(), action, payload)?)
-            .await
+        self.write(Change::execute_by_name(
+            None,
+            record.into_id(),
+            action,
+            payload,
+        )?)
+        .await
     }
 
     /// Appends a delete event and returns the state that was deleted;
@@ -180,7 +192,7 @@ impl<B: Storage> Store<B> {
     ///
     /// [`Error::NotFound`], [`Error::Deleted`], [`Error::Storage`].
     pub async fn delete<R: Changeset>(&self, record: impl IntoId<R>) -> Result<R> {
-        self.write(Change::delete(record.into_id())).await
+        self.write(Change::delete(None, record.into_id())).await
     }
 
     /// The record's current state, replayed from its events as they stream
@@ -192,15 +204,17 @@ impl<B: Storage> Store<B> {
     /// [`Error::UnknownActionCode`] naming a stored event that does not
     /// replay, [`Error::Storage`].
     pub async fn get<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Option<R>> {
+        let parent_id = record.into_id().uuid();
         let query = EventQuery {
-            filter: EventFilter::Record {
-                parent_id: record.into_id().uuid(),
-                schema_index: R::SCHEMA_INDEX,
-            },
+            filter: EventFilter::Record { parent_id },
             with_links: false,
         };
+        let fold = OwnEvents::<R, _>::new(ReplayFold(Replay::<R>::new()));
+        let log = R::Log::spec()?;
+        let span = read_span::<R>("get", log, parent_id);
         self.backend
-            .fold_events(R::Log::spec()?, query, ReplayFold(Replay::<R>::new()))
+            .fold_events(log, query, fold)
+            .instrument(span)
             .await
     }
 
@@ -210,11 +224,7 @@ impl<B: Storage> Store<B> {
     ///
     /// [`Error::Storage`].
     pub async fn all_events<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Vec<Event>> {
-        self.events::<R>(EventFilter::Record {
-            parent_id: record.into_id().uuid(),
-            schema_index: R::SCHEMA_INDEX,
-        })
-        .await
+        self.record_events::<R>(record.into_id().uuid()).await
     }
 
     /// Every event of the record of `event` up to and including `event`.
@@ -224,12 +234,7 @@ impl<B: Storage> Store<B> {
     /// [`Error::NotFound`] when `event` is not one of the record's events
     /// of type `R`, [`Error::Storage`].
     pub async fn previous_events<R: Changeset>(&self, event: &Event) -> Result<Vec<Event>> {
-        let mut events = self
-            .events::<R>(EventFilter::Record {
-                parent_id: event.parent_id,
-                schema_index: R::SCHEMA_INDEX,
-            })
-            .await?;
+        let mut events = self.record_events::<R>(event.parent_id).await?;
         let position = events
             .iter()
             .position(|e| e.id == event.id)
@@ -275,6 +280,7 @@ impl<B: Storage> Store<B> {
         .await
     }
 
+    /// The events of type `R` selected by `filter`, with links.
     async fn events<R: Changeset>(&self, filter: EventFilter) -> Result<Vec<Event>> {
         let query = EventQuery {
             filter,
@@ -285,9 +291,196 @@ impl<B: Storage> Store<B> {
             .await
     }
 
-    async fn write<R: Changeset>(&self, change: Change<R>) -> Result<R> {
-        self.backend.write(R::Log::spec()?, change).await
+    /// Every event of the record `parent_id` if it is an `R`, with links.
+    async fn record_events<R: Changeset>(&self, parent_id: Uuid) -> Result<Vec<Event>> {
+        let query = EventQuery {
+            filter: EventFilter::Record { parent_id },
+            with_links: true,
+        };
+        let fold = OwnEvents::<R, _>::new(CollectEvents::default());
+        let log = R::Log::spec()?;
+        let span = read_span::<R>("all_events", log, parent_id);
+        self.backend
+            .fold_events(log, query, fold)
+            .instrument(span)
+            .await
     }
+
+    /// Runs `change` in one span naming the log, the record type, the
+    /// record, the action and the event (never payload values).
+    async fn write<R: Changeset>(&self, change: Change<R>) -> Result<R> {
+        let log = R::Log::spec()?;
+        let span = tracing::info_span!(
+            "spector.write",
+            table = %log.table(),
+            record_type = R::NAME,
+            record_id = tracing::field::Empty,
+            action = change.action_name(),
+            event_id = tracing::field::Empty,
+        );
+        if let Some(record_id) = change.record_id() {
+            span.record("record_id", tracing::field::display(record_id));
+        }
+        let result = self
+            .backend
+            .write(log, change)
+            .instrument(span.clone())
+            .await;
+        if let Err(error) = &result {
+            span.in_scope(|| tracing::debug!(%error, "write refused; nothing written"));
+        }
+        result
+    }
+
+    /// The writes of this store with the event id chosen by the caller, so
+    /// that a write can be retried safely after a timeout, a dropped future
+    /// or a lost connection: if an event with that id is already stored and
+    /// is the same write (same record, action and payload), the retry writes
+    /// nothing and returns what the first write returned; if it is another
+    /// write, [`Error::EventIdConflict`].
+    ///
+    /// The id is any UUID the caller keeps with the operation (a UUIDv7 it
+    /// generated, a request id); for an insert it becomes the record id.
+    ///
+    /// ```
+    /// # use spector::{event_log, Attrs, Changeset, EventMeta, Evented, Id, Invalid, Store, Uuid};
+    /// # #[derive(Debug, Clone, Default, PartialEq, Evented)]
+    /// # #[evented(log = Notes)] pub struct Note { pub id: Id<Note>, pub edits: u32 }
+    /// # event_log!(pub Notes { table: "notes_events", schemas: [Note] });
+    /// # impl Changeset for Note {
+    /// #     fn changeset(mut self, _: NoteAction, _: &EventMeta) -> Result<Self, Invalid> { self.edits += 1; Ok(self) }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> spector::Result<()> {
+    /// # let store = Store::<spector::sqlite::Sqlite>::connect("sqlite::memory:").await?;
+    /// # store.migrate::<Notes>().await?;
+    /// let request = Uuid::now_v7();   // kept with the operation, reused on retry
+    /// let note: Note = store.idempotent(request).insert(Attrs::new()).await?;
+    /// let again: Note = store.idempotent(request).insert(Attrs::new()).await?;
+    /// assert_eq!(again, note);
+    /// assert_eq!(store.all_events(note.id).await?.len(), 1);   // written once
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idempotent(&self, event_id: Uuid) -> Idempotent<'_, B> {
+        Idempotent {
+            store: self,
+            event_id,
+        }
+    }
+}
+
+/// The writes of a [`Store`] with an event id chosen by the caller: see
+/// [`Store::idempotent`]. Each method behaves as the store's method of the
+/// same name, plus: a retry of a stored write returns its result and writes
+/// nothing; another write under the same id is [`Error::EventIdConflict`].
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotent<'a, B> {
+    store: &'a Store<B>,
+    event_id: Uuid,
+}
+
+impl<B: Storage> Idempotent<'_, B> {
+    /// [`Store::insert`] as the event `event_id` (the new record's id).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::insert`], and [`Error::EventIdConflict`].
+    pub async fn insert<R: Changeset>(
+        &self,
+        payload: <R::Action as RecordAction>::InsertPayload,
+    ) -> Result<R> {
+        self.insert_as(R::Action::insert(payload)).await
+    }
+
+    /// [`Store::insert_as`] as the event `event_id`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::insert_as`], and [`Error::EventIdConflict`].
+    pub async fn insert_as<A>(&self, action: A) -> Result<A::Record>
+    where
+        A: RecordAction,
+        A::Record: Changeset,
+    {
+        let change = Change::<A::Record>::insert(Some(self.event_id), &action)?;
+        self.store.write(change).await
+    }
+
+    /// [`Store::update`] as the event `event_id`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::update`], and [`Error::EventIdConflict`].
+    pub async fn update<R: Changeset>(
+        &self,
+        record: impl IntoId<R>,
+        payload: <R::Action as RecordAction>::UpdatePayload,
+    ) -> Result<R> {
+        self.execute(record, R::Action::update(payload)).await
+    }
+
+    /// [`Store::execute`] as the event `event_id`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::execute`], and [`Error::EventIdConflict`].
+    pub async fn execute<R: Changeset>(
+        &self,
+        record: impl IntoId<R>,
+        action: R::Action,
+    ) -> Result<R> {
+        let change = Change::execute(Some(self.event_id), record.into_id(), &action)?;
+        self.store.write(change).await
+    }
+
+    /// [`Store::insert_by_name`] as the event `event_id`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::insert_by_name`], and [`Error::EventIdConflict`].
+    pub async fn insert_by_name<R: Changeset>(&self, action: &str, payload: Attrs) -> Result<R> {
+        let change = Change::<R>::insert_by_name(Some(self.event_id), action, payload)?;
+        self.store.write(change).await
+    }
+
+    /// [`Store::execute_by_name`] as the event `event_id`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::execute_by_name`], and [`Error::EventIdConflict`].
+    pub async fn execute_by_name<R: Changeset>(
+        &self,
+        record: impl IntoId<R>,
+        action: &str,
+        payload: Attrs,
+    ) -> Result<R> {
+        let change =
+            Change::execute_by_name(Some(self.event_id), record.into_id(), action, payload)?;
+        self.store.write(change).await
+    }
+
+    /// [`Store::delete`] as the event `event_id`: a retry returns the
+    /// deleted state again.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::delete`], and [`Error::EventIdConflict`].
+    pub async fn delete<R: Changeset>(&self, record: impl IntoId<R>) -> Result<R> {
+        let change = Change::delete(Some(self.event_id), record.into_id());
+        self.store.write(change).await
+    }
+}
+
+/// The span of a read of one record by `operation` (`get`, `all_events`).
+fn read_span<R: Evented>(operation: &'static str, log: &LogSpec, record_id: Uuid) -> tracing::Span {
+    tracing::debug_span!(
+        "spector.read",
+        operation,
+        table = %log.table(),
+        record_type = R::NAME,
+        %record_id
+    )
 }
 
 /// Replays events into a state as they stream in.

@@ -17,7 +17,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
 use spector_core::action::custom_action_code;
-use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::backend::{
+    EventFilter, EventFold, EventQuery, LogSpec, Planned, Storage, WritePlan,
+};
 use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
 use uuid::Uuid;
 
@@ -33,10 +35,7 @@ impl Memory {
         let rows = self.rows.lock().unwrap();
         rows.iter()
             .filter(|row| match *filter {
-                EventFilter::Record {
-                    parent_id,
-                    schema_index,
-                } => row.parent_id == parent_id && row.schema_index == schema_index,
+                EventFilter::Record { parent_id } => row.parent_id == parent_id,
                 EventFilter::Event { id, schema_index } => {
                     row.id == id && row.schema_index == schema_index
                 }
@@ -72,15 +71,18 @@ impl Storage for Memory {
         let history = match plan.record() {
             Some(record) => self.select(&EventFilter::Record {
                 parent_id: record.parent_id,
-                schema_index: record.schema_index,
             }),
             None => Vec::new(),
         };
-        let (mut event, output) = plan.plan(history)?;
-        let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
-        event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
-        self.rows.lock().unwrap().push(event);
-        Ok(output)
+        match plan.plan(history)? {
+            Planned::Append { mut event, output } => {
+                let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
+                event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
+                self.rows.lock().unwrap().push(event);
+                Ok(output)
+            }
+            Planned::Unchanged(output) => Ok(output),
+        }
     }
 
     async fn fold_events<F: EventFold>(

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
 use spector_core::{Connect, Error, Result};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
 use crate::error::{query_error, PostgresError};
 use crate::select::Selection;
@@ -27,17 +27,32 @@ pub struct Postgres {
 
 impl Postgres {
     /// Opens a pool on the server at `url`
-    /// (`postgres://user:password@host:port/database`).
+    /// (`postgres://user:password@host:port/database`, or `postgresql://`).
+    ///
+    /// One connection is opened first, so that a server that is down or
+    /// refuses the login is reported at once, with its cause.
     ///
     /// # Errors
     ///
-    /// [`Error::Storage`] wrapping [`PostgresError::Connect`] when the
-    /// server cannot be reached.
+    /// [`Error::Storage`] wrapping [`PostgresError::Url`] for a URL that is
+    /// not PostgreSQL's, [`PostgresError::Connect`] (naming host, port and
+    /// database) when the server cannot be reached or refuses the login.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .connect(url)
+        let options = parse_url(url)?;
+        let target = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("(default database)")
+        );
+        let first = PgConnection::connect_with(&options)
             .await
-            .map_err(PostgresError::Connect)?;
+            .map_err(|source| PostgresError::Connect {
+                target: target.clone(),
+                source,
+            })?;
+        let _ = first.close().await;
+        let pool = PgPoolOptions::new().connect_lazy_with(options);
         Ok(Self::from_pool(pool))
     }
 
@@ -64,6 +79,25 @@ impl Postgres {
         let work = run_locked(&mut tx, table, statements).await.map_err(failed);
         transaction::finish(tx, work, failed).await
     }
+}
+
+/// The options of a PostgreSQL URL, refusing any other scheme before the
+/// driver sees it (it would otherwise read `postgress:/x` as a socket path).
+fn parse_url(url: &str) -> Result<PgConnectOptions> {
+    let refuse = |reason: String| {
+        let shown = url.split_once('@').map_or(url, |(_, host)| host);
+        Error::from(PostgresError::Url {
+            url: shown.to_owned(),
+            reason,
+        })
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(refuse(
+            "write it as `postgres://user:password@host:port/database`".to_owned(),
+        ));
+    }
+    url.parse::<PgConnectOptions>()
+        .map_err(|error| refuse(error.to_string()))
 }
 
 /// Takes `table`'s migration lock, then runs `statements` one by one.

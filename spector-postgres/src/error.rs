@@ -3,16 +3,33 @@
 use spector_core::Error;
 
 /// What can fail inside the PostgreSQL backend; converted into
-/// [`spector_core::Error::Storage`] at the crate's edge.
+/// [`spector_core::Error::Storage`] at the crate's edge (or into a typed
+/// [`spector_core::Error`] where one says more: `NotMigrated`,
+/// `LinkTargetNotFound`, `LinkAcrossRecords`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PostgresError {
-    /// The pool could not be built or reach the server.
-    #[error("postgres: cannot connect: {0}")]
-    Connect(#[source] sqlx::Error),
+    /// The URL is not a PostgreSQL URL; nothing was tried.
+    #[error("postgres: `{url}` is not a PostgreSQL URL: {reason}")]
+    Url {
+        /// The URL as given (without its password).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The server could not be reached, or refused the connection.
+    #[error("postgres: cannot connect to {target}: {}", describe(.source))]
+    Connect {
+        /// `host:port/database`.
+        target: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
 
     /// A statement of an operation failed; the operation was rolled back.
-    #[error("postgres: {step} on `{table}` failed: {source}")]
+    #[error("postgres: {step} on `{table}` failed: {}", describe(.source))]
     Query {
         /// What the backend was doing (`insert event`, `read events` …).
         step: &'static str,
@@ -24,7 +41,7 @@ pub enum PostgresError {
     },
 
     /// A migration of an event log failed; nothing of it was applied.
-    #[error("postgres: migrating `{table}` failed: {source}")]
+    #[error("postgres: migrating `{table}` failed: {}", describe(.source))]
     Migration {
         /// The event log's table.
         table: &'static str,
@@ -40,12 +57,42 @@ impl From<PostgresError> for Error {
     }
 }
 
-/// Wraps the failure of the statement doing `step` on `table`.
+/// The SQLSTATE of PostgreSQL's "relation does not exist".
+const UNDEFINED_TABLE: &str = "42P01";
+
+/// `error` as one line: the server's message and SQLSTATE for a database
+/// error (without the driver's "at line N", a line of the server's own
+/// source), the driver's text otherwise.
+pub(crate) fn describe(error: &sqlx::Error) -> String {
+    match error.as_database_error() {
+        Some(database) => match database.code() {
+            Some(code) => format!("{} (SQLSTATE {code})", database.message()),
+            None => database.message().to_owned(),
+        },
+        None => error.to_string(),
+    }
+}
+
+/// The SQLSTATE of `error`, when the server refused a statement.
+pub(crate) fn sqlstate(error: &sqlx::Error) -> Option<String> {
+    error
+        .as_database_error()
+        .and_then(|database| database.code())
+        .map(|code| code.into_owned())
+}
+
+/// Wraps the failure of the statement doing `step` on `table`; a missing
+/// table is [`Error::NotMigrated`].
 pub(crate) fn query_error(
     step: &'static str,
     table: &'static str,
 ) -> impl Fn(sqlx::Error) -> Error {
     move |source| {
+        if sqlstate(&source).as_deref() == Some(UNDEFINED_TABLE) {
+            return Error::NotMigrated {
+                table: table.to_owned(),
+            };
+        }
         PostgresError::Query {
             step,
             table,

@@ -10,6 +10,10 @@ use spector_core::Result;
 
 use crate::names::{LinkNames, LogNames, TableNames};
 
+/// The SQLSTATE an event table raises when an `UPDATE` or `DELETE` would
+/// change an event (class `SP`, not used by PostgreSQL).
+pub const IMMUTABLE_SQLSTATE: &str = "SPIMM";
+
 /// The SQLSTATE the same-record trigger raises when a link's two ends belong
 /// to different records (class `SP`, not used by PostgreSQL).
 pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
@@ -55,6 +59,8 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
         schema_index,
         parent_id_index,
         inserted_at_index,
+        immutable_trigger,
+        immutable_function,
         ..
     } = names;
     vec![
@@ -73,8 +79,25 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
              ON {table} (parent_id, inserted_at, id)"
         ),
         format!("CREATE INDEX IF NOT EXISTS {inserted_at_index} ON {table} (inserted_at, id)"),
+        format!(
+            "CREATE OR REPLACE FUNCTION {immutable_function}() RETURNS trigger
+LANGUAGE plpgsql AS $spector$
+BEGIN
+  RAISE EXCEPTION '{IMMUTABLE}: % of an event of {table}', TG_OP
+    USING ERRCODE = '{IMMUTABLE_SQLSTATE}';
+END
+$spector$"
+        ),
+        format!(
+            "CREATE OR REPLACE TRIGGER {immutable_trigger} \
+             BEFORE UPDATE OR DELETE ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION {immutable_function}()"
+        ),
     ]
 }
+
+/// The message with which an event table refuses an `UPDATE` or a `DELETE`.
+const IMMUTABLE: &str = "spector: events are immutable";
 
 /// The statements that create one link table of the event table `table`
 /// with its same-record trigger; run them to add a link to an existing log.
@@ -184,8 +207,9 @@ fn link_drops(names: &LinkNames<'_>) -> Vec<String> {
 }
 
 /// The statements that drop everything [`up`] creates: triggers, functions
-/// and link tables first, then the event table (indexes go with their
-/// tables). The names are checked as by [`up`].
+/// and link tables first, then the event table (indexes and its trigger go
+/// with it), then the function that kept its events immutable. The names
+/// are checked as by [`up`].
 ///
 /// ```
 /// use spector_core::backend::LogSpec;
@@ -193,7 +217,10 @@ fn link_drops(names: &LinkNames<'_>) -> Vec<String> {
 /// let log = LogSpec::new("notes_events", vec![]).unwrap();
 /// assert_eq!(
 ///     spector_postgres::migration::down(&log).unwrap(),
-///     ["DROP TABLE IF EXISTS notes_events"]
+///     [
+///         "DROP TABLE IF EXISTS notes_events",
+///         "DROP FUNCTION IF EXISTS notes_events_immutable()"
+///     ]
 /// );
 /// ```
 ///
@@ -206,7 +233,13 @@ pub fn down(log: &LogSpec) -> Result<Vec<String>> {
         .links
         .iter()
         .flat_map(link_drops)
-        .chain([format!("DROP TABLE IF EXISTS {}", names.table.table)])
+        .chain([
+            format!("DROP TABLE IF EXISTS {}", names.table.table),
+            format!(
+                "DROP FUNCTION IF EXISTS {}()",
+                names.table.immutable_function
+            ),
+        ])
         .collect())
 }
 
@@ -252,25 +285,25 @@ mod tests {
     #[test]
     fn up_creates_the_link_table_with_its_indexes_and_trigger() {
         let statements = up(&chat_log()).unwrap();
-        assert_eq!(statements.len(), 4 + 5);
+        assert_eq!(statements.len(), 6 + 5);
         assert_eq!(
-            statements[4],
+            statements[6],
             "CREATE TABLE IF NOT EXISTS basic_chat_edits (\
              event_id uuid NOT NULL REFERENCES basic_chat_events(id) ON DELETE CASCADE, \
              previous_id uuid NOT NULL REFERENCES basic_chat_events(id) ON DELETE CASCADE)"
         );
         assert_eq!(
-            statements[5],
+            statements[7],
             "CREATE UNIQUE INDEX IF NOT EXISTS basic_chat_edits_event_id_previous_id_index \
              ON basic_chat_edits (event_id, previous_id)"
         );
         assert_eq!(
-            statements[6],
+            statements[8],
             "CREATE INDEX IF NOT EXISTS basic_chat_edits_previous_id_index \
              ON basic_chat_edits (previous_id)"
         );
         assert_eq!(
-            statements[8],
+            statements[10],
             "CREATE OR REPLACE TRIGGER basic_chat_edits_same_record \
              BEFORE INSERT OR UPDATE ON basic_chat_edits \
              FOR EACH ROW EXECUTE FUNCTION basic_chat_edits_same_record()"
@@ -279,7 +312,7 @@ mod tests {
 
     #[test]
     fn trigger_function_compares_parents_and_raises_its_sqlstate() {
-        let function = &up(&chat_log()).unwrap()[7];
+        let function = &up(&chat_log()).unwrap()[9];
         assert!(function.starts_with(
             "CREATE OR REPLACE FUNCTION basic_chat_edits_same_record() RETURNS trigger"
         ));
@@ -313,23 +346,31 @@ mod tests {
                 "DROP FUNCTION IF EXISTS basic_chat_edits_same_record()",
                 "DROP TABLE IF EXISTS basic_chat_edits",
                 "DROP TABLE IF EXISTS basic_chat_events",
+                "DROP FUNCTION IF EXISTS basic_chat_events_immutable()",
             ]
         );
     }
 
     #[test]
-    fn a_log_without_links_has_only_the_event_table() {
+    fn a_log_without_links_has_only_the_event_table_and_its_immutability() {
         let log = LogSpec::new("notes_events", vec![]).unwrap();
         let statements = up(&log).unwrap();
-        assert_eq!(statements.len(), 4);
-        assert!(statements.iter().all(|sql| !sql.contains("TRIGGER")));
+        assert_eq!(statements.len(), 6);
+        assert!(statements.iter().all(|sql| !sql.contains("same_record")));
+        assert_eq!(
+            statements[5],
+            "CREATE OR REPLACE TRIGGER notes_events_immutable \
+             BEFORE UPDATE OR DELETE ON notes_events \
+             FOR EACH ROW EXECUTE FUNCTION notes_events_immutable()"
+        );
+        assert!(statements[4].contains(&format!("USING ERRCODE = '{IMMUTABLE_SQLSTATE}'")));
     }
 
     #[test]
     fn link_up_and_down_give_the_statements_of_up_and_down() {
         let log = chat_log();
         let link = &log.links()[0];
-        assert_eq!(link_up(log.table(), link).unwrap(), up(&log).unwrap()[4..]);
+        assert_eq!(link_up(log.table(), link).unwrap(), up(&log).unwrap()[6..]);
         assert_eq!(
             link_down(log.table(), link).unwrap(),
             down(&log).unwrap()[..3]

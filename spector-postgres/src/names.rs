@@ -29,6 +29,10 @@ pub(crate) struct TableNames<'a> {
     /// The primary key's index, named by PostgreSQL itself (and truncated by
     /// it the way [`primary_key_index`] does); only checked for collisions.
     primary_key_index: String,
+    /// The trigger refusing `UPDATE` and `DELETE` of events.
+    pub(crate) immutable_trigger: String,
+    /// Its function.
+    pub(crate) immutable_function: String,
 }
 
 impl<'a> TableNames<'a> {
@@ -40,6 +44,8 @@ impl<'a> TableNames<'a> {
             parent_id_index: format!("{table}_parent_id_index"),
             inserted_at_index: format!("{table}_inserted_at_index"),
             primary_key_index: primary_key_index(table),
+            immutable_trigger: format!("{table}_immutable"),
+            immutable_function: format!("{table}_immutable"),
         }
     }
 
@@ -55,6 +61,16 @@ impl<'a> TableNames<'a> {
                 chosen_by_server: true,
                 ..Object::new(Kind::Relation, "primary key index", &self.primary_key_index)
             },
+            Object::new(
+                Kind::Trigger { on: self.table },
+                "immutability trigger",
+                &self.immutable_trigger,
+            ),
+            Object::new(
+                Kind::Function,
+                "immutability function",
+                &self.immutable_function,
+            ),
         ]
     }
 }

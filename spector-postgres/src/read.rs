@@ -13,8 +13,9 @@ use uuid::Uuid;
 use crate::error::query_error;
 use crate::select::Selection;
 
-/// One event row: id, parent_id, payload, schema, action, inserted_at.
-pub(crate) type EventRow = (Uuid, Uuid, serde_json::Value, i32, i32, DateTime<Utc>);
+/// One event row: id, parent_id, payload, schema, action, and inserted_at
+/// as microseconds since 1970 (`None` when no `chrono` time can hold it).
+pub(crate) type EventRow = (Uuid, Uuid, serde_json::Value, i32, i32, Option<i64>);
 
 /// Streams the events of `selection` into `fold`, in event order, each with
 /// its links when `with_links` is set.
@@ -30,10 +31,12 @@ pub(crate) async fn fold_events<F: EventFold>(
     } else {
         HashMap::new()
     };
-    let mut rows = sqlx::query_as::<_, EventRow>(AssertSqlSafe(selection.events_sql(log)))
-        .bind(selection.id)
-        .bind(selection.schema)
-        .fetch(&mut *conn);
+    let mut query =
+        sqlx::query_as::<_, EventRow>(AssertSqlSafe(selection.events_sql(log))).bind(selection.id);
+    if let Some(schema) = selection.schema {
+        query = query.bind(schema);
+    }
+    let mut rows = query.fetch(&mut *conn);
     while let Some(row) = rows
         .try_next()
         .await
@@ -56,10 +59,11 @@ async fn load_links(
     let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
     for spec in log.links() {
         let sql = selection.links_sql(log, spec.table().as_str(), spec.column().as_str());
-        let mut rows = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql))
-            .bind(selection.id)
-            .bind(selection.schema)
-            .fetch(&mut *conn);
+        let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql)).bind(selection.id);
+        if let Some(schema) = selection.schema {
+            query = query.bind(schema);
+        }
+        let mut rows = query.fetch(&mut *conn);
         while let Some((event_id, target)) = rows
             .try_next()
             .await
@@ -77,7 +81,14 @@ async fn load_links(
 /// An event from its row (without links); a payload that is not a JSON
 /// object is [`Error::Decode`] naming the event, as on every backend.
 fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
-    let (id, parent_id, payload, schema_index, action_code, inserted_at) = row;
+    let (id, parent_id, payload, schema_index, action_code, micros) = row;
+    let inserted_at = micros
+        .and_then(DateTime::<Utc>::from_timestamp_micros)
+        .ok_or_else(|| Error::CorruptEvent {
+            table: log.table().to_string(),
+            event_id: id,
+            reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
+        })?;
     let payload = Attrs::from_value(payload).map_err(|invalid| Error::Decode {
         record_type: log.record_type(schema_index),
         event_id: id,

@@ -5,16 +5,16 @@ use spector_core::backend::{EventFilter, LogSpec};
 use spector_core::{Error, Result};
 use uuid::Uuid;
 
-/// A filter as SQL. Every clause takes the same parameters: `$1` an id,
-/// `$2` the schema index.
+/// A filter as SQL: a clause over `e` with `$1` an id and, when the filter
+/// has one, `$2` the schema index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Selection {
     /// The condition on `e`.
     pub(crate) clause: String,
     /// `$1`: the record, event or link target id.
     pub(crate) id: Uuid,
-    /// `$2`: the record type's schema index.
-    pub(crate) schema: i32,
+    /// `$2`: the record type's schema index, when the clause uses it.
+    pub(crate) schema: Option<i32>,
 }
 
 impl Selection {
@@ -24,18 +24,15 @@ impl Selection {
     /// [`Error::UnknownLink`].
     pub(crate) fn of(log: &'static LogSpec, filter: &EventFilter) -> Result<Self> {
         Ok(match filter {
-            EventFilter::Record {
-                parent_id,
-                schema_index,
-            } => Self {
-                clause: "e.parent_id = $1 AND e.schema = $2".to_owned(),
+            EventFilter::Record { parent_id } => Self {
+                clause: "e.parent_id = $1".to_owned(),
                 id: *parent_id,
-                schema: *schema_index,
+                schema: None,
             },
             EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 id: *id,
-                schema: *schema_index,
+                schema: Some(*schema_index),
             },
             EventFilter::LinkingTo {
                 link,
@@ -53,18 +50,21 @@ impl Selection {
                         spec.column()
                     ),
                     id: *target,
-                    schema: *schema_index,
+                    schema: Some(*schema_index),
                 }
             }
         })
     }
 
     /// The selected event rows, in event order; columns as
-    /// [`EventRow`](crate::read::EventRow) reads them.
+    /// [`EventRow`](crate::read::EventRow) reads them. The time comes as
+    /// microseconds since 1970, or `NULL` when it is infinite or beyond the
+    /// years Spector reads, so that no stored time can fail the decoding of
+    /// the whole read (the event is then named in the error).
     pub(crate) fn events_sql(&self, log: &LogSpec) -> String {
         format!(
-            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at \
-             FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
+            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, \
+             {MICROS} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
             log.table(),
             self.clause
         )
@@ -83,6 +83,12 @@ impl Selection {
     }
 }
 
+/// `inserted_at` as microseconds since 1970 (UTC), `NULL` when infinite or
+/// past the year 262,142 (beyond which `chrono` has no times).
+const MICROS: &str = "CASE WHEN isfinite(e.inserted_at) \
+     AND e.inserted_at < '262142-01-01 00:00:00+00' \
+     THEN (extract(epoch FROM e.inserted_at) * 1000000)::bigint END";
+
 #[cfg(test)]
 mod tests {
     use spector_core::backend::{LinkDecl, SchemaSpec};
@@ -98,23 +104,18 @@ mod tests {
     }
 
     #[test]
-    fn record_selects_by_parent_and_schema() {
+    fn record_selects_by_parent_alone() {
         let id = Uuid::now_v7();
-        let selection = Selection::of(
-            chat_log(),
-            &EventFilter::Record {
-                parent_id: id,
-                schema_index: 0,
-            },
-        )
-        .unwrap();
-        assert_eq!(selection.clause, "e.parent_id = $1 AND e.schema = $2");
-        assert_eq!((selection.id, selection.schema), (id, 0));
+        let selection = Selection::of(chat_log(), &EventFilter::Record { parent_id: id }).unwrap();
+        assert_eq!(selection.clause, "e.parent_id = $1");
+        assert_eq!((selection.id, selection.schema), (id, None));
         assert_eq!(
             selection.events_sql(chat_log()),
-            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at \
-             FROM basic_chat_events e WHERE e.parent_id = $1 AND e.schema = $2 \
-             ORDER BY e.inserted_at, e.id"
+            format!(
+                "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, {MICROS} \
+                 FROM basic_chat_events e WHERE e.parent_id = $1 \
+                 ORDER BY e.inserted_at, e.id"
+            )
         );
     }
 
@@ -136,7 +137,7 @@ mod tests {
             "e.schema = $2 AND e.id IN \
              (SELECT event_id FROM basic_chat_edits WHERE previous_id = $1)"
         );
-        assert_eq!(selection.id, target);
+        assert_eq!((selection.id, selection.schema), (target, Some(0)));
         assert_eq!(
             selection.links_sql(log, "basic_chat_edits", "previous_id"),
             format!(

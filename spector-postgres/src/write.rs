@@ -1,17 +1,23 @@
 //! Writing: one operation in one transaction, serialized per record by an
 //! advisory lock.
 
-use spector_core::backend::{CollectEvents, EventFilter, LogSpec, WritePlan};
+use std::time::{Duration, Instant};
+
+use spector_core::backend::{CollectEvents, EventFilter, LogSpec, Planned, WritePlan};
 use spector_core::{Error, Event, Link, Result};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
-use crate::error::query_error;
+use crate::error::{query_error, sqlstate};
 use crate::lock;
 use crate::migration::LINK_ACROSS_RECORDS_SQLSTATE;
 use crate::read::fold_events;
 use crate::select::Selection;
 use crate::transaction;
+
+/// A wait for a record's lock longer than this is traced (a round trip to a
+/// local server takes well under it).
+const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(5);
 
 /// How every write transaction starts. READ COMMITTED gives each statement a
 /// fresh snapshot, so the history read after the lock is taken includes
@@ -44,23 +50,34 @@ async fn plan_and_insert<P: WritePlan>(
     let history = match plan.record() {
         Some(record) => {
             let table = log.table().as_str();
+            let asked = Instant::now();
             sqlx::query(lock::LOCK_RECORD)
                 .bind(lock::record_lock_key(table, record.parent_id))
                 .execute(&mut *conn)
                 .await
                 .map_err(query_error("lock record", table))?;
+            let waited = asked.elapsed();
+            if waited > LOCK_WAIT_WORTH_TELLING {
+                tracing::debug!(
+                    waited_ms = waited.as_millis(),
+                    "waited for the record's write lock"
+                );
+            }
             let filter = EventFilter::Record {
                 parent_id: record.parent_id,
-                schema_index: record.schema_index,
             };
             let selection = Selection::of(log, &filter)?;
             fold_events(conn, log, &selection, true, CollectEvents::default()).await?
         }
         None => Vec::new(),
     };
-    let (event, output) = plan.plan(history)?;
-    insert_event(conn, log, &event).await?;
-    Ok(output)
+    match plan.plan(history)? {
+        Planned::Append { event, output } => {
+            insert_event(conn, log, &event).await?;
+            Ok(output)
+        }
+        Planned::Unchanged(output) => Ok(output),
+    }
 }
 
 /// Inserts the event row, then one row per link.
@@ -79,7 +96,13 @@ async fn insert_event(conn: &mut PgConnection, log: &'static LogSpec, event: &Ev
         .bind(event.inserted_at)
         .execute(&mut *conn)
         .await
-        .map_err(query_error("insert event", table))?;
+        .map_err(|error| match sqlstate(&error).as_deref() {
+            Some(UNIQUE_VIOLATION) => Error::EventIdConflict {
+                record_type: log.record_type(event.schema_index),
+                event_id: event.id,
+            },
+            _ => query_error("insert event", table)(error),
+        })?;
     for link in &event.links {
         insert_link(conn, log, event, link).await?;
     }
@@ -108,24 +131,25 @@ async fn insert_link(
         .bind(link.target)
         .execute(&mut *conn)
         .await
-        .map_err(|error| {
-            if is_link_across_records(&error) {
-                Error::LinkAcrossRecords {
-                    link: link.name,
-                    event_id: event.id,
-                    target: link.target,
-                }
-            } else {
-                query_error("insert link", log.table().as_str())(error)
-            }
+        .map_err(|error| match sqlstate(&error).as_deref() {
+            Some(LINK_ACROSS_RECORDS_SQLSTATE) => Error::LinkAcrossRecords {
+                link: link.name,
+                event_id: event.id,
+                target: link.target,
+            },
+            Some(FOREIGN_KEY_VIOLATION) => Error::LinkTargetNotFound {
+                link: link.name,
+                event_id: event.id,
+                target: link.target,
+            },
+            _ => query_error("insert link", log.table().as_str())(error),
         })?;
     Ok(())
 }
 
-/// True when `error` is the same-record trigger refusing a link.
-fn is_link_across_records(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|error| error.code())
-        .is_some_and(|code| code == LINK_ACROSS_RECORDS_SQLSTATE)
-}
+/// The SQLSTATE of a unique index refusing a row: an event id already taken.
+const UNIQUE_VIOLATION: &str = "23505";
+
+/// The SQLSTATE of a foreign key refusing a row: a link to an event that
+/// does not exist.
+const FOREIGN_KEY_VIOLATION: &str = "23503";

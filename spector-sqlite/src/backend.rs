@@ -4,11 +4,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
 use spector_core::{Connect, Result};
 
 use crate::error::{query_error, SqliteError};
+use crate::options::SqliteOptions;
+use crate::url::{self, Target};
 use crate::{migration, query, write};
 
 /// A Spector storage backend on SQLite (through rusqlite).
@@ -23,21 +25,30 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    /// Opens (or creates) the database file at `path`, in WAL mode.
+    /// Opens (or creates) the database file at `path`, in WAL mode, with
+    /// the default [`SqliteOptions`]: every acknowledged write is on disk
+    /// (`synchronous = FULL`), and a write waits up to 5 s for another
+    /// process's lock.
     ///
     /// # Errors
     ///
     /// [`Error::Storage`](spector_core::Error::Storage) when the file cannot
     /// be opened or created.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_owned();
-        Self::from_blocking(move || {
-            let conn = Connection::open(path)?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-            Ok(conn)
-        })
-        .await
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// Opens (or creates) the database file at `path` with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Sqlite::open).
+    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        Self::open_file(path.as_ref().to_owned(), flags, options).await
     }
 
     /// A fresh in-memory database, private to this backend (and its clones).
@@ -47,30 +58,63 @@ impl Sqlite {
     /// [`Error::Storage`](spector_core::Error::Storage) when SQLite cannot
     /// allocate the database.
     pub async fn memory() -> Result<Self> {
-        Self::from_blocking(Connection::open_in_memory).await
+        let conn = tokio::task::spawn_blocking(Connection::open_in_memory)
+            .await
+            .map_err(SqliteError::from)?
+            .map_err(SqliteError::Open)?;
+        Self::from_connection(conn)
     }
 
-    /// Wraps an open connection (foreign keys are switched on).
+    /// Opens the database of an SQLite URL (see [`Connect::connect`]) with
+    /// `options`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`](spector_core::Error::Storage) wrapping
+    /// [`SqliteError::Url`] for a URL that is not SQLite's, or as
+    /// [`open`](Sqlite::open).
+    pub async fn connect_with(url: &str, options: SqliteOptions) -> Result<Self> {
+        match url::parse(url)? {
+            Target::Memory => Self::memory().await,
+            Target::File(path, flags) => Self::open_file(path, flags, options).await,
+        }
+    }
+
+    /// Wraps an open connection: foreign keys are switched on and the
+    /// default busy timeout is set; its journal and durability settings are
+    /// left as they are.
     ///
     /// # Errors
     ///
     /// [`Error::Storage`](spector_core::Error::Storage) when the connection
     /// refuses the settings.
     pub fn from_connection(conn: Connection) -> Result<Self> {
-        configure(&conn).map_err(SqliteError::Open)?;
+        configure(&conn, &SqliteOptions::default()).map_err(SqliteError::Open)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
 
-    async fn from_blocking(
-        open: impl FnOnce() -> rusqlite::Result<Connection> + Send + 'static,
+    async fn open_file(
+        path: std::path::PathBuf,
+        flags: OpenFlags,
+        options: SqliteOptions,
     ) -> Result<Self> {
-        let conn = tokio::task::spawn_blocking(open)
-            .await
-            .map_err(SqliteError::from)?
-            .map_err(SqliteError::Open)?;
-        Self::from_connection(conn)
+        let conn = tokio::task::spawn_blocking(move || {
+            let conn = Connection::open_with_flags(path, flags)?;
+            configure(&conn, &options)?;
+            if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+            }
+            conn.pragma_update(None, "synchronous", options.get_synchronous().pragma())?;
+            Ok(conn)
+        })
+        .await
+        .map_err(SqliteError::from)?
+        .map_err(SqliteError::Open)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `work` with the connection on a blocking thread.
@@ -88,7 +132,11 @@ impl Sqlite {
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let conn = Arc::clone(&self.conn);
+        // The caller's span (a store operation) follows the work onto the
+        // blocking thread, so its events are reported inside it.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             let mut conn = conn.lock().unwrap_or_else(|poisoned| {
                 conn.clear_poison();
                 poisoned.into_inner()
@@ -109,15 +157,19 @@ impl Sqlite {
 
 /// Settings every connection needs: enforced foreign keys, and a wait
 /// instead of an immediate failure when another process holds the lock.
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
+    conn.busy_timeout(options.get_busy_timeout())
 }
 
-/// Runs a list of DDL statements for `log` in one transaction.
+/// Runs a list of DDL statements for `log` in one transaction that takes
+/// the write lock up front (so a concurrent migration waits its turn
+/// instead of failing on a lock upgrade).
 fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Result<()> {
     let failed = query_error("migrate", log.table().as_str());
-    let tx = conn.transaction().map_err(&failed)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(&failed)?;
     for statement in statements {
         tx.execute_batch(&statement).map_err(&failed)?;
     }
@@ -163,24 +215,11 @@ impl Storage for Sqlite {
 #[async_trait]
 impl Connect for Sqlite {
     /// Opens `sqlite::memory:` (or `:memory:`) in memory, and
-    /// `sqlite://path`, `sqlite:path` or a plain path as a file.
+    /// `sqlite://path`, `sqlite:path` or a plain path as a file, with the
+    /// default [`SqliteOptions`]. sqlx's parameters `?mode=ro|rw|rwc|memory`
+    /// and `cache=shared|private` are understood; any other parameter, or a
+    /// URL of another database, is refused ([`SqliteError::Url`]).
     async fn connect(url: &str) -> Result<Self> {
-        match url {
-            "sqlite::memory:" | ":memory:" => Self::memory().await,
-            _ => {
-                let path = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                    .unwrap_or(url);
-                if path.is_empty() {
-                    return Err(SqliteError::Url {
-                        url: url.to_owned(),
-                        reason: "it names no file",
-                    }
-                    .into());
-                }
-                Self::open(path).await
-            }
-        }
+        Self::connect_with(url, SqliteOptions::default()).await
     }
 }

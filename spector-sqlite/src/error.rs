@@ -1,5 +1,6 @@
 //! Failures of the SQLite backend itself.
 
+use rusqlite::ErrorCode;
 use spector_core::Error;
 
 /// What can fail inside the SQLite backend; converted into
@@ -18,7 +19,7 @@ pub enum SqliteError {
         /// The URL as given.
         url: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: String,
     },
 
     /// A statement of an operation failed; the operation was rolled back.
@@ -33,17 +34,6 @@ pub enum SqliteError {
         source: rusqlite::Error,
     },
 
-    /// A stored row does not have the shape of an event.
-    #[error("sqlite: event {event_id} in `{table}` is not a valid row: {reason}")]
-    BadRow {
-        /// The event log's table.
-        table: String,
-        /// The event.
-        event_id: uuid::Uuid,
-        /// What is wrong.
-        reason: String,
-    },
-
     /// The blocking task running the statement was cancelled.
     #[error("sqlite: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -55,17 +45,42 @@ impl From<SqliteError> for Error {
     }
 }
 
-/// Wraps the failure of the statement doing `step` on `table`.
+/// Wraps the failure of the statement doing `step` on `table`, as the typed
+/// error of its cause where there is one: a missing table is
+/// [`Error::NotMigrated`], a lock held past the busy timeout [`Error::Busy`].
 pub(crate) fn query_error<'t>(
     step: &'static str,
     table: &'t str,
 ) -> impl Fn(rusqlite::Error) -> Error + 't {
     move |source| {
-        SqliteError::Query {
-            step,
-            table: table.to_owned(),
-            source,
+        let table = table.to_owned();
+        match source.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy {
+                table,
+                source: Box::new(source),
+            },
+            _ if is_missing_table(&source) => Error::NotMigrated { table },
+            _ => SqliteError::Query {
+                step,
+                table,
+                source,
+            }
+            .into(),
         }
-        .into()
     }
+}
+
+/// True when SQLite refused a statement because a table does not exist.
+fn is_missing_table(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(_, Some(message)) if message.starts_with("no such table"))
+}
+
+/// True when `error` is a foreign key refusing a row (a link to an event
+/// that does not exist).
+pub(crate) fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    )
 }

@@ -23,8 +23,11 @@
 mod backend;
 mod error;
 pub mod migration;
+mod options;
 mod query;
+mod url;
 mod write;
 
 pub use backend::Sqlite;
 pub use error::SqliteError;
+pub use options::{SqliteOptions, Synchronous, DEFAULT_BUSY_TIMEOUT};

@@ -3,6 +3,9 @@
 
 use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
 
+/// The message with which an event table refuses an `UPDATE` or a `DELETE`.
+pub(crate) const IMMUTABLE: &str = "spector: events are immutable";
+
 /// The statements that create what `log` needs, each idempotent.
 ///
 /// Every name comes from a [`LogSpec`], whose identifiers are checked.
@@ -35,6 +38,13 @@ pub fn up(log: &LogSpec) -> Vec<String> {
             "CREATE INDEX IF NOT EXISTS {table}_inserted_at_index ON {table} (inserted_at, id)"
         ),
     ];
+    for event in ["update", "delete"] {
+        statements.push(format!(
+            "CREATE TRIGGER IF NOT EXISTS {table}_immutable_on_{event} \
+             BEFORE {event} ON {table} \
+             BEGIN SELECT RAISE(ABORT, '{IMMUTABLE}'); END"
+        ));
+    }
     for link in log.links() {
         statements.extend(link_up(table, link));
     }
@@ -46,24 +56,20 @@ pub fn up(log: &LogSpec) -> Vec<String> {
 ///
 /// The same-record triggers refuse a link row only when both of its events
 /// exist and belong to different records; a missing event is left to the
-/// link table's foreign keys, which report it as such. The triggers are
-/// dropped and created again, so that migrating a database made by an older
-/// version replaces its triggers.
+/// link table's foreign keys, which report it as such. Every statement
+/// leaves what already exists as it is.
 pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
     let (links, column) = (link.table(), link.column());
     let same_record = |event: &str| {
         let trigger = format!("{links}_same_record_on_{event}");
-        [
-            format!("DROP TRIGGER IF EXISTS {trigger}"),
-            format!(
-                "CREATE TRIGGER {trigger} \
+        [format!(
+            "CREATE TRIGGER IF NOT EXISTS {trigger} \
                  BEFORE {event} ON {links} \
                  WHEN EXISTS (SELECT 1 FROM {table} AS linking \
                  JOIN {table} AS linked ON linked.id = NEW.{column} \
                  WHERE linking.id = NEW.event_id AND linking.parent_id <> linked.parent_id) \
                  BEGIN SELECT RAISE(ABORT, '{LINK_ACROSS_RECORDS}'); END"
-            ),
-        ]
+        )]
     };
     let mut statements = vec![
         format!(
@@ -82,13 +88,20 @@ pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
     statements
 }
 
-/// The statements that drop everything [`up`] creates (triggers and indexes
-/// go with their tables).
+/// The statements that drop everything [`up`] creates: link tables, the
+/// triggers that keep events immutable (a dropped table's rows are deleted
+/// first, which they would refuse), then the event table; indexes and the
+/// other triggers go with their tables.
 pub fn down(log: &LogSpec) -> Vec<String> {
+    let table = log.table();
     log.links()
         .iter()
         .map(|link| format!("DROP TABLE IF EXISTS {}", link.table()))
-        .chain([format!("DROP TABLE IF EXISTS {}", log.table())])
+        .chain(
+            ["update", "delete"]
+                .map(|event| format!("DROP TRIGGER IF EXISTS {table}_immutable_on_{event}")),
+        )
+        .chain([format!("DROP TABLE IF EXISTS {table}")])
         .collect()
 }
 
@@ -109,8 +122,10 @@ mod tests {
         assert!(sql.contains("CREATE TABLE IF NOT EXISTS basic_chat_events ("));
         assert!(sql.contains("CREATE TABLE IF NOT EXISTS basic_chat_edits ("));
         assert!(sql.contains("previous_id BLOB NOT NULL REFERENCES basic_chat_events(id)"));
-        assert!(sql.contains("CREATE TRIGGER basic_chat_edits_same_record_on_insert"));
-        assert!(sql.contains("CREATE TRIGGER basic_chat_edits_same_record_on_update"));
+        assert!(sql.contains("CREATE TRIGGER IF NOT EXISTS basic_chat_edits_same_record_on_insert"));
+        assert!(sql.contains("CREATE TRIGGER IF NOT EXISTS basic_chat_edits_same_record_on_update"));
+        assert!(sql.contains("CREATE TRIGGER IF NOT EXISTS basic_chat_events_immutable_on_update"));
+        assert!(sql.contains("CREATE TRIGGER IF NOT EXISTS basic_chat_events_immutable_on_delete"));
     }
 
     /// A chat database with record `one` (events 1 and 2) and record `two`
@@ -166,17 +181,35 @@ mod tests {
     }
 
     #[test]
-    fn migrating_again_replaces_the_triggers() {
+    fn migrating_again_leaves_what_exists_as_it_is() {
         let conn = chat_db();
-        conn.execute_batch(
-            "DROP TRIGGER basic_chat_edits_same_record_on_insert; \
-             CREATE TRIGGER basic_chat_edits_same_record_on_insert \
-             BEFORE insert ON basic_chat_edits \
-             BEGIN SELECT RAISE(ABORT, 'old trigger'); END",
-        )
-        .unwrap();
+        let schema = |conn: &rusqlite::Connection| -> Vec<String> {
+            let mut statement = conn
+                .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+                .unwrap();
+            let rows = statement.query_map([], |row| row.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        let before = schema(&conn);
         conn.execute_batch(&up(&chat_log()).join(";\n")).unwrap();
-        assert_eq!(link(&conn, &[2], &[1]), Ok(()));
+        assert_eq!(schema(&conn), before);
+    }
+
+    #[test]
+    fn events_cannot_be_updated_or_deleted_but_the_log_can_be_dropped() {
+        let conn = chat_db();
+        for statement in [
+            "UPDATE basic_chat_events SET payload = '{\"forged\": true}'",
+            "DELETE FROM basic_chat_events WHERE id = x'02'",
+        ] {
+            let error = conn.execute(statement, []).unwrap_err();
+            assert_eq!(error.to_string(), IMMUTABLE, "{statement}");
+        }
+        conn.execute_batch(&down(&chat_log()).join(";\n")).unwrap();
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(tables, 0);
     }
 
     #[test]
@@ -185,6 +218,8 @@ mod tests {
             down(&chat_log()),
             [
                 "DROP TABLE IF EXISTS basic_chat_edits",
+                "DROP TRIGGER IF EXISTS basic_chat_events_immutable_on_update",
+                "DROP TRIGGER IF EXISTS basic_chat_events_immutable_on_delete",
                 "DROP TABLE IF EXISTS basic_chat_events"
             ]
         );

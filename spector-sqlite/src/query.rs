@@ -9,7 +9,7 @@ use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec};
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
 
-use crate::error::{query_error, SqliteError};
+use crate::error::query_error;
 
 /// The columns of an event row, in the order [`decode_event`] reads them.
 const EVENT_COLUMNS: &str = "e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at";
@@ -23,12 +23,9 @@ struct Selection {
 fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
     let uuid = |id: &Uuid| Value::Blob(id.as_bytes().to_vec());
     Ok(match filter {
-        EventFilter::Record {
-            parent_id,
-            schema_index,
-        } => Selection {
-            clause: "e.parent_id = ?1 AND e.schema = ?2".to_owned(),
-            params: vec![uuid(parent_id), Value::Integer((*schema_index).into())],
+        EventFilter::Record { parent_id } => Selection {
+            clause: "e.parent_id = ?1".to_owned(),
+            params: vec![uuid(parent_id)],
         },
         EventFilter::Event { id, schema_index } => Selection {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
@@ -127,12 +124,10 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
     let table = log.table().as_str();
     let failed = query_error("read events", table);
     let id: Uuid = row.get(0).map_err(&failed)?;
-    let bad_row = |reason: String| {
-        Error::from(SqliteError::BadRow {
-            table: table.to_owned(),
-            event_id: id,
-            reason,
-        })
+    let corrupt = |reason: String| Error::CorruptEvent {
+        table: table.to_owned(),
+        event_id: id,
+        reason,
     };
     let payload: String = row.get(2).map_err(&failed)?;
     let schema_index: i32 = row.get(3).map_err(&failed)?;
@@ -152,7 +147,11 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
         schema_index,
         action_code: row.get(4).map_err(&failed)?,
         inserted_at: DateTime::from_timestamp_micros(micros)
-            .ok_or_else(|| bad_row(format!("its timestamp {micros} is out of range")))?,
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"
+                ))
+            })?,
         links: Vec::new(),
     })
 }

@@ -1,13 +1,18 @@
 //! Writing: one operation in one immediate transaction.
 
+use std::time::{Duration, Instant};
+
 use rusqlite::{params, Connection, TransactionBehavior};
 use spector_core::backend::{
-    CollectEvents, EventFilter, EventQuery, LogSpec, WritePlan, LINK_ACROSS_RECORDS,
+    CollectEvents, EventFilter, EventQuery, LogSpec, Planned, WritePlan, LINK_ACROSS_RECORDS,
 };
 use spector_core::{Error, Event, Result};
 
-use crate::error::query_error;
+use crate::error::{is_foreign_key_violation, query_error};
 use crate::query::fold_events;
+
+/// A wait for the write lock longer than this is traced.
+const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(1);
 
 /// Runs `plan` in one `BEGIN IMMEDIATE` transaction: the write lock is taken
 /// before the history is read, so no other writer can change the record
@@ -18,15 +23,22 @@ pub(crate) fn write<P: WritePlan>(
     plan: P,
 ) -> Result<P::Output> {
     let table = log.table().as_str();
+    let asked = Instant::now();
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(query_error("begin", table))?;
+    let waited = asked.elapsed();
+    if waited > LOCK_WAIT_WORTH_TELLING {
+        tracing::debug!(
+            waited_ms = waited.as_millis(),
+            "waited for the database's write lock"
+        );
+    }
     let history = match plan.record() {
         Some(record) => {
             let query = EventQuery {
                 filter: EventFilter::Record {
                     parent_id: record.parent_id,
-                    schema_index: record.schema_index,
                 },
                 with_links: true,
             };
@@ -34,8 +46,13 @@ pub(crate) fn write<P: WritePlan>(
         }
         None => Vec::new(),
     };
-    let (event, output) = plan.plan(history)?;
-    insert_event(&tx, log, &event)?;
+    let output = match plan.plan(history)? {
+        Planned::Append { event, output } => {
+            insert_event(&tx, log, &event)?;
+            output
+        }
+        Planned::Unchanged(output) => output,
+    };
     tx.commit().map_err(query_error("commit", table))?;
     Ok(output)
 }
@@ -59,7 +76,17 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Resu
                 event.inserted_at.timestamp_micros(),
             ])
         })
-        .map_err(query_error("insert event", table.as_str()))?;
+        .map_err(|error| match error {
+            rusqlite::Error::SqliteFailure(ref failure, _)
+                if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                Error::EventIdConflict {
+                    record_type: log.record_type(event.schema_index),
+                    event_id: event.id,
+                }
+            }
+            other => query_error("insert event", table.as_str())(other),
+        })?;
     for link in &event.links {
         let spec = log.link(link.name).ok_or_else(|| Error::UnknownLink {
             record_type: log.record_type(event.schema_index),
@@ -82,6 +109,11 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Resu
                         target: link.target,
                     }
                 }
+                other if is_foreign_key_violation(&other) => Error::LinkTargetNotFound {
+                    link: link.name,
+                    event_id: event.id,
+                    target: link.target,
+                },
                 other => query_error("insert link", table.as_str())(other),
             })?;
     }

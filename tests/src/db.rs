@@ -6,6 +6,16 @@ use spector::backend::Storage;
 use spector::Store;
 use uuid::Uuid;
 
+/// The time of an event row written by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowTime {
+    /// Now.
+    Now,
+    /// A time the backend stores but no `chrono` time can hold (PostgreSQL:
+    /// `infinity`; SQLite: the largest integer).
+    OutOfRange,
+}
+
 /// One isolated database for one test: its own in-memory SQLite database,
 /// or its own PostgreSQL schema.
 #[async_trait]
@@ -40,6 +50,7 @@ pub trait TestDb: Send + Sync + Sized + 'static {
     ) -> Result<(), String>;
 
     /// Inserts an event row by hand, bypassing the library.
+    #[allow(clippy::too_many_arguments)]
     async fn insert_event_row(
         &self,
         table: &str,
@@ -48,5 +59,9 @@ pub trait TestDb: Send + Sync + Sized + 'static {
         schema: i32,
         action: i32,
         payload: &str,
+        time: RowTime,
     ) -> Result<(), String>;
+
+    /// Runs one SQL statement by hand, bypassing the library.
+    async fn execute_sql(&self, sql: &str) -> Result<(), String>;
 }

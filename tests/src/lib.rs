@@ -13,7 +13,7 @@ pub mod records;
 pub mod sqlite_db;
 pub mod suite;
 
-pub use db::TestDb;
+pub use db::{RowTime, TestDb};
 pub use postgres_db::PostgresDb;
 pub use sqlite_db::SqliteDb;
 
@@ -62,10 +62,18 @@ macro_rules! conformance_suite {
             writes::savepoint_action_cannot_be_executed,
             writes::panic_in_changeset_writes_nothing_and_store_stays_usable,
             writes::stored_payload_that_is_not_an_object_fails_naming_the_event,
-            writes::reading_before_migrating_is_a_storage_error,
+            writes::using_a_log_before_migrating_is_not_migrated,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,
+            robustness::deep_payload_is_refused_before_anything_is_written,
+            robustness::values_no_backend_can_hold_are_refused_on_both,
+            robustness::stored_time_out_of_range_is_a_corrupt_event_naming_it,
+            robustness::foreign_event_in_a_history_is_a_corrupt_event_naming_it,
+            robustness::events_cannot_be_updated_or_deleted,
+            robustness::an_idempotent_retry_writes_once_and_returns_the_first_result,
+            robustness::an_event_id_reused_for_another_write_is_a_conflict,
+            robustness::cancelled_writes_retried_with_their_event_id_are_stored_once,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

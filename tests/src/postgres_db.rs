@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::db::TestDb;
+use crate::db::{RowTime, TestDb};
 
 /// The server the PostgreSQL tests use when `SPECTOR_PG_URL` is not set.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -140,10 +140,15 @@ impl TestDb for PostgresDb {
         schema: i32,
         action: i32,
         payload: &str,
+        time: RowTime,
     ) -> Result<(), String> {
+        let time = match time {
+            RowTime::Now => "now()",
+            RowTime::OutOfRange => "'infinity'",
+        };
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
-             VALUES ($1, $2, $3::jsonb, $4, $5, now())"
+             VALUES ($1, $2, $3::jsonb, $4, $5, {time})"
         )))
         .bind(id)
         .bind(parent_id)
@@ -155,6 +160,19 @@ impl TestDb for PostgresDb {
         .map(drop)
         .map_err(|e| describe(&e))
     }
+
+    async fn execute_sql(&self, sql: &str) -> Result<(), String> {
+        execute_on(self.pool(), sql).await
+    }
+}
+
+/// Runs `sql` on the test's schema.
+async fn execute_on(pool: &sqlx::PgPool, sql: &str) -> Result<(), String> {
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(pool)
+        .await
+        .map(drop)
+        .map_err(|e| describe(&e))
 }
 
 /// A connection to `url`; when its database does not exist, it is created

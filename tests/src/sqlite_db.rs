@@ -6,7 +6,7 @@ use spector::sqlite::Sqlite;
 use spector::Store;
 use uuid::Uuid;
 
-use crate::db::TestDb;
+use crate::db::{RowTime, TestDb};
 
 /// A private in-memory SQLite database.
 pub struct SqliteDb {
@@ -94,17 +94,26 @@ impl TestDb for SqliteDb {
         schema: i32,
         action: i32,
         payload: &str,
+        time: RowTime,
     ) -> Result<(), String> {
         let sql = format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         );
         let payload = payload.to_owned();
-        let now = chrono::Utc::now().timestamp_micros();
+        let now = match time {
+            RowTime::Now => chrono::Utc::now().timestamp_micros(),
+            RowTime::OutOfRange => i64::MAX,
+        };
         self.sql(move |conn| {
             conn.execute(&sql, params![id, parent_id, payload, schema, action, now])
                 .map(drop)
         })
         .await
+    }
+
+    async fn execute_sql(&self, sql: &str) -> Result<(), String> {
+        let sql = sql.to_owned();
+        self.sql(move |conn| conn.execute_batch(&sql)).await
     }
 }

@@ -56,8 +56,8 @@ pub async fn link_across_records_is_refused_by_the_database<D: TestDb>() {
 
 /// A link row to (or from) an event that does not exist is refused by the
 /// link table's foreign key, not reported as a link across records; through
-/// the store, it fails the operation with a storage error and writes
-/// nothing.
+/// the store, it fails the operation as `LinkTargetNotFound` (the same on
+/// both backends) and writes nothing.
 pub async fn link_to_missing_event_is_refused_by_the_foreign_key<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
@@ -85,7 +85,10 @@ pub async fn link_to_missing_event_is_refused_by_the_foreign_key<D: TestDb>() {
         .update(note.id, attrs! { "mention": missing })
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Storage(_)), "{error}");
+    assert!(
+        matches!(error, Error::LinkTargetNotFound { link: "mentions", target, .. } if target == missing),
+        "{error}"
+    );
     assert_eq!(db.count_rows("test_events").await, 1);
     assert_eq!(db.count_rows("test_mentions").await, 0);
 }

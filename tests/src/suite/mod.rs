@@ -4,5 +4,6 @@ pub mod basic_chat;
 pub mod concurrency;
 pub mod links;
 pub mod migrations;
+pub mod robustness;
 pub mod typed;
 pub mod writes;

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use spector::{attrs, Attrs, Error, Event, RecordAction};
 use uuid::Uuid;
 
-use crate::db::TestDb;
+use crate::db::{RowTime, TestDb};
 use crate::records::{
     Account, AccountAction, AccountsV1, Address, Amount, Note, Profile, ProfileAction,
     ProfileChange, Rename, Role, StrictAccount, StrictAccountAction, TestEvents, WITHDRAWAL_LIMIT,
@@ -36,6 +36,11 @@ fn change(n: u32, full: bool) -> ProfileChange {
         visits: u64::MAX - u64::from(n),
         tags: (0..n).map(|i| format!("tag{i}")).collect(),
     }
+}
+
+/// A full profile change, for tests that need any typed payload.
+pub fn profile_change(n: u32) -> ProfileChange {
+    change(n, true)
 }
 
 /// Typed payloads with `Option`, enums, nested structs, `chrono` and `uuid`
@@ -202,6 +207,7 @@ pub async fn stored_event_the_transition_refuses_is_a_replay_error<D: TestDb>() 
         2,
         rename,
         r#"{"nom": "x"}"#,
+        RowTime::Now,
     )
     .await
     .unwrap();
@@ -217,9 +223,17 @@ pub async fn stored_event_the_transition_refuses_is_a_replay_error<D: TestDb>() 
 
     // Note's transition refuses a `panic` that is not a boolean.
     let note = Uuid::now_v7();
-    db.insert_event_row("test_events", note, note, 1, 1, r#"{"panic": "yes"}"#)
-        .await
-        .unwrap();
+    db.insert_event_row(
+        "test_events",
+        note,
+        note,
+        1,
+        1,
+        r#"{"panic": "yes"}"#,
+        RowTime::Now,
+    )
+    .await
+    .unwrap();
     let error = store.get(spector::Id::<Note>::new(note)).await.unwrap_err();
     assert!(
         matches!(&error, Error::Replay { record_type: "Note", event_id, source }

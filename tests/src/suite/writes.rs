@@ -5,7 +5,7 @@ use spector::{attrs, reserved, Attrs, Error, Id, Store};
 use spector_examples::basic_chat::{BasicChat, BasicChatEvents, NewMessage};
 use uuid::Uuid;
 
-use crate::db::TestDb;
+use crate::db::{RowTime, TestDb};
 use crate::records::{Counter, CounterAction, Note, TestEvents};
 
 /// Executing on an id that has no events is a not-found error.
@@ -270,9 +270,17 @@ pub async fn stored_event_with_unknown_action_fails_replay_naming_it<D: TestDb>(
     store.migrate::<TestEvents>().await.unwrap();
     let counter: Counter = store.insert(Attrs::new()).await.unwrap();
     let bad = Uuid::now_v7();
-    db.insert_event_row("test_events", bad, counter.id.uuid(), 0, 999, "{}")
-        .await
-        .unwrap();
+    db.insert_event_row(
+        "test_events",
+        bad,
+        counter.id.uuid(),
+        0,
+        999,
+        "{}",
+        RowTime::Now,
+    )
+    .await
+    .unwrap();
     let error = store.get(counter.id).await.unwrap_err();
     assert!(
         matches!(error, Error::UnknownActionCode { record_type: "Counter", event_id, code: 999 } if event_id == bad),
@@ -381,9 +389,17 @@ pub async fn stored_payload_that_is_not_an_object_fails_naming_the_event<D: Test
     let store = db.store();
     store.migrate::<TestEvents>().await.unwrap();
     let id = Uuid::now_v7();
-    db.insert_event_row("test_events", id, id, 0, action::INSERT, "[1, 2]")
-        .await
-        .unwrap();
+    db.insert_event_row(
+        "test_events",
+        id,
+        id,
+        0,
+        action::INSERT,
+        "[1, 2]",
+        RowTime::Now,
+    )
+    .await
+    .unwrap();
     let error = store.get(Id::<Counter>::new(id)).await.unwrap_err();
     assert!(
         matches!(error, Error::Decode { record_type: "Counter", event_id, .. } if event_id == id),
@@ -391,14 +407,24 @@ pub async fn stored_payload_that_is_not_an_object_fails_naming_the_event<D: Test
     );
 }
 
-/// Using a log before migrating it is a storage error that names its table.
-pub async fn reading_before_migrating_is_a_storage_error<D: TestDb>() {
+/// Using a log before migrating it is `NotMigrated`, naming its table and
+/// the call to make, on reads and writes alike.
+pub async fn using_a_log_before_migrating_is_not_migrated<D: TestDb>() {
     let db = D::create().await;
-    let error = db
-        .store()
+    let store = db.store();
+    let read = store
         .get(Id::<Counter>::new(Uuid::now_v7()))
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Storage(_)), "{error}");
-    assert!(error.to_string().contains("test_events"), "{error}");
+    let write = store.insert::<Counter>(Attrs::new()).await.unwrap_err();
+    for error in [read, write] {
+        assert!(
+            matches!(&error, Error::NotMigrated { table } if table == "test_events"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("store.migrate::<Log>()"),
+            "{error}"
+        );
+    }
 }

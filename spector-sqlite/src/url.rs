@@ -1,0 +1,123 @@
+//! SQLite database URLs: what `Sqlite::connect` accepts.
+
+use std::path::PathBuf;
+
+use rusqlite::OpenFlags;
+
+use crate::error::SqliteError;
+
+/// Where a URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A private in-memory database.
+    Memory,
+    /// A database file, opened with these flags.
+    File(PathBuf, OpenFlags),
+}
+
+/// Parses an SQLite URL: `sqlite::memory:` (or `:memory:`), or a file as
+/// `sqlite://path`, `sqlite:path` or a plain path, optionally followed by
+/// `?mode=ro|rw|rwc|memory` and `&cache=shared|private` (as sqlx writes
+/// them). A URL of another database, or an unknown parameter, is refused.
+pub(crate) fn parse(url: &str) -> Result<Target, SqliteError> {
+    let refuse = |reason: String| SqliteError::Url {
+        url: url.to_owned(),
+        reason,
+    };
+    let rest = match url.split_once(':') {
+        Some(("sqlite", rest)) => rest.strip_prefix("//").unwrap_or(rest),
+        Some((scheme, after)) if after.starts_with("//") => {
+            return Err(refuse(format!(
+                "`{scheme}` is not SQLite; an SQLite URL is `sqlite://<file>` or `sqlite::memory:`"
+            )))
+        }
+        _ => url,
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let mut memory = path == ":memory:";
+    for parameter in query.split('&').filter(|p| !p.is_empty()) {
+        match parameter.split_once('=') {
+            Some(("mode", "ro")) => {
+                flags.remove(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE);
+                flags.insert(OpenFlags::SQLITE_OPEN_READ_ONLY);
+            }
+            Some(("mode", "rw")) => flags.remove(OpenFlags::SQLITE_OPEN_CREATE),
+            Some(("mode", "rwc")) => {}
+            Some(("mode", "memory")) => memory = true,
+            Some(("cache", "shared")) => flags.insert(OpenFlags::SQLITE_OPEN_SHARED_CACHE),
+            Some(("cache", "private")) => flags.insert(OpenFlags::SQLITE_OPEN_PRIVATE_CACHE),
+            _ => {
+                return Err(refuse(format!(
+                    "unknown parameter `{parameter}`: use mode=ro|rw|rwc|memory or cache=shared|private"
+                )))
+            }
+        }
+    }
+    if memory {
+        return Ok(Target::Memory);
+    }
+    if path.is_empty() {
+        return Err(refuse("it names no file".to_owned()));
+    }
+    Ok(Target::File(PathBuf::from(path), flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(url: &str) -> (PathBuf, OpenFlags) {
+        match parse(url) {
+            Ok(Target::File(path, flags)) => (path, flags),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn memory_urls_open_memory() {
+        for url in [
+            "sqlite::memory:",
+            ":memory:",
+            "sqlite::memory:?cache=shared",
+            "sqlite://x.db?mode=memory",
+        ] {
+            assert_eq!(parse(url).unwrap(), Target::Memory, "{url}");
+        }
+    }
+
+    #[test]
+    fn file_urls_name_the_file_without_their_parameters() {
+        assert_eq!(file("sqlite://chat.db").0, PathBuf::from("chat.db"));
+        assert_eq!(file("sqlite:chat.db").0, PathBuf::from("chat.db"));
+        assert_eq!(
+            file("sqlite:///tmp/chat.db").0,
+            PathBuf::from("/tmp/chat.db")
+        );
+        assert_eq!(file("chat.db").0, PathBuf::from("chat.db"));
+        let (path, flags) = file("sqlite://chat.db?mode=rwc");
+        assert_eq!(path, PathBuf::from("chat.db"));
+        assert!(flags.contains(OpenFlags::SQLITE_OPEN_CREATE));
+        let (_, read_only) = file("sqlite://chat.db?mode=ro");
+        assert!(read_only.contains(OpenFlags::SQLITE_OPEN_READ_ONLY));
+        assert!(!read_only.contains(OpenFlags::SQLITE_OPEN_CREATE));
+        let (_, existing) = file("sqlite://chat.db?mode=rw");
+        assert!(!existing.contains(OpenFlags::SQLITE_OPEN_CREATE));
+    }
+
+    #[test]
+    fn other_databases_and_unknown_parameters_are_refused() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "sqlite://chat.db?journal=wal",
+            "sqlite://",
+            "",
+        ] {
+            let error = parse(url).unwrap_err().to_string();
+            assert!(error.contains("is not an SQLite URL"), "{url}: {error}");
+        }
+    }
+}
