@@ -299,3 +299,35 @@ impl PartialEq<&str> for SqlIdent {
         self.0 == *other
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_identifier_is_63_bytes() {
+        assert!(is_identifier(&"a".repeat(MAX_IDENTIFIER_LEN)));
+        assert!(!is_identifier(&"a".repeat(MAX_IDENTIFIER_LEN + 1)));
+        assert_eq!(MAX_IDENTIFIER_LEN, 63);
+    }
+
+    #[test]
+    fn an_empty_name_or_one_with_other_characters_is_refused() {
+        for name in ["", "_", "a_1", "A", "z9"] {
+            assert_eq!(is_identifier(name), !name.is_empty(), "{name:?}");
+        }
+        for name in ["a-b", "a b", "é", "a.b", "9a", "a;"] {
+            assert!(!is_identifier(name), "{name:?}");
+            assert!(SqlIdent::new(name).is_none(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_are_refused_in_any_case() {
+        for name in ["select", "SELECT", "Table", "user", "order", "abort"] {
+            assert!(is_sql_keyword(name), "{name}");
+            assert!(!is_identifier(name), "{name}");
+        }
+        assert!(!is_sql_keyword("selected"));
+    }
+}

@@ -90,6 +90,8 @@ pub(crate) struct Change<R: Changeset> {
     /// The event id the caller chose (an idempotent write), if any.
     event_id: Option<Uuid>,
     step: Step<R>,
+    /// The operation's span, told the event id once it is chosen.
+    span: tracing::Span,
 }
 
 impl<R: Changeset> Change<R> {
@@ -99,6 +101,7 @@ impl<R: Changeset> Change<R> {
             record: None,
             event_id,
             step: Step::Insert(Payload::of(action)?),
+            span: tracing::Span::none(),
         })
     }
 
@@ -108,6 +111,7 @@ impl<R: Changeset> Change<R> {
             record: None,
             event_id,
             step: Step::Insert(Payload::by_name(name, attrs)?),
+            span: tracing::Span::none(),
         })
     }
 
@@ -117,6 +121,7 @@ impl<R: Changeset> Change<R> {
             record: Some(id.uuid()),
             event_id,
             step: Step::Execute(Payload::of(action)?),
+            span: tracing::Span::none(),
         })
     }
 
@@ -131,6 +136,7 @@ impl<R: Changeset> Change<R> {
             record: Some(id.uuid()),
             event_id,
             step: Step::Execute(Payload::by_name(name, attrs)?),
+            span: tracing::Span::none(),
         })
     }
 
@@ -140,6 +146,7 @@ impl<R: Changeset> Change<R> {
             record: Some(id.uuid()),
             event_id,
             step: Step::Delete,
+            span: tracing::Span::none(),
         }
     }
 
@@ -159,6 +166,12 @@ impl<R: Changeset> Change<R> {
             record_type: R::NAME,
             id: record_id,
         })
+    }
+
+    /// Traces the change in `span`.
+    pub(crate) fn traced_in(mut self, span: tracing::Span) -> Self {
+        self.span = span;
+        self
     }
 
     /// The name of the action, for traces.
@@ -236,7 +249,9 @@ impl<R: Changeset> WritePlan for Change<R> {
         if let Some(event_id) = self.event_id {
             if let Some(position) = history.iter().position(|e| e.id == event_id) {
                 let state = self.repeat(&history, position)?;
-                tracing::info!(%event_id, "retry of a stored write: nothing written");
+                self.span.in_scope(|| {
+                    tracing::info!(target: "spector", %event_id, "retry of a stored write: nothing written");
+                });
                 return Ok(Planned::Unchanged(state));
             }
         }
@@ -246,10 +261,9 @@ impl<R: Changeset> WritePlan for Change<R> {
             Vec::new()
         };
         let id = self.event_id.unwrap_or_else(Uuid::now_v7);
-        let span = tracing::Span::current();
-        span.record("event_id", tracing::field::display(id));
+        self.span.record("event_id", tracing::field::display(id));
         if self.record.is_none() {
-            span.record("record_id", tracing::field::display(id));
+            self.span.record("record_id", tracing::field::display(id));
         }
         let state = self.current_state(id, &history)?;
         let meta = EventMeta {

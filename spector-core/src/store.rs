@@ -75,7 +75,7 @@ impl<B: Storage> Store<B> {
     /// the database refuses the DDL (nothing of it is applied).
     pub async fn migrate<L: EventLog>(&self) -> Result<()> {
         let log = L::spec()?;
-        let span = tracing::info_span!("spector.migrate", table = %log.table());
+        let span = tracing::info_span!(target: "spector", "spector.migrate", table = %log.table());
         self.backend.migrate(log).instrument(span).await
     }
 
@@ -86,7 +86,8 @@ impl<B: Storage> Store<B> {
     /// As [`migrate`](Store::migrate).
     pub async fn migrate_down<L: EventLog>(&self) -> Result<()> {
         let log = L::spec()?;
-        let span = tracing::info_span!("spector.migrate_down", table = %log.table());
+        let span =
+            tracing::info_span!(target: "spector", "spector.migrate_down", table = %log.table());
         self.backend.migrate_down(log).instrument(span).await
     }
 
@@ -311,6 +312,7 @@ impl<B: Storage> Store<B> {
     async fn write<R: Changeset>(&self, change: Change<R>) -> Result<R> {
         let log = R::Log::spec()?;
         let span = tracing::info_span!(
+            target: "spector",
             "spector.write",
             table = %log.table(),
             record_type = R::NAME,
@@ -321,13 +323,16 @@ impl<B: Storage> Store<B> {
         if let Some(record_id) = change.record_id() {
             span.record("record_id", tracing::field::display(record_id));
         }
+        let change = change.traced_in(span.clone());
         let result = self
             .backend
             .write(log, change)
             .instrument(span.clone())
             .await;
         if let Err(error) = &result {
-            span.in_scope(|| tracing::debug!(%error, "write refused; nothing written"));
+            span.in_scope(
+                || tracing::debug!(target: "spector", %error, "write refused; nothing written"),
+            );
         }
         result
     }
@@ -475,6 +480,7 @@ impl<B: Storage> Idempotent<'_, B> {
 /// The span of a read of one record by `operation` (`get`, `all_events`).
 fn read_span<R: Evented>(operation: &'static str, log: &LogSpec, record_id: Uuid) -> tracing::Span {
     tracing::debug_span!(
+        target: "spector",
         "spector.read",
         operation,
         table = %log.table(),

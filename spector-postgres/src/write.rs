@@ -59,6 +59,7 @@ async fn plan_and_insert<P: WritePlan>(
             let waited = asked.elapsed();
             if waited > LOCK_WAIT_WORTH_TELLING {
                 tracing::debug!(
+                    target: "spector",
                     waited_ms = waited.as_millis(),
                     "waited for the record's write lock"
                 );

@@ -17,6 +17,13 @@
 //! TEXT, `inserted_at` INTEGER microseconds since the Unix epoch (UTC).
 //! Every write runs in one `BEGIN IMMEDIATE` transaction that reads the
 //! record's history, plans the event and appends it with its links.
+//!
+//! Durability: files are opened in WAL mode with `synchronous = FULL`, so an
+//! acknowledged write survives a power loss; [`Synchronous::Normal`] is the
+//! faster opt-in that may lose the last writes on an OS crash. Writers of
+//! one file wait [`DEFAULT_BUSY_TIMEOUT`] for each other
+//! ([`SqliteOptions::busy_timeout`]), then fail with a retry-safe
+//! `Error::Busy`.
 
 #![warn(missing_docs)]
 

@@ -30,6 +30,7 @@ pub(crate) fn write<P: WritePlan>(
     let waited = asked.elapsed();
     if waited > LOCK_WAIT_WORTH_TELLING {
         tracing::debug!(
+            target: "spector",
             waited_ms = waited.as_millis(),
             "waited for the database's write lock"
         );

@@ -128,7 +128,8 @@ pub struct ProfileChange {
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(
     log = TestEvents,
-    actions(insert = ProfileChange, update = ProfileChange, rename(payload = Rename, code = 40))
+    actions(insert = ProfileChange, update = ProfileChange, rename(payload = Rename, code = 40)),
+    version = 3
 )]
 pub struct Profile {
     /// The record id.

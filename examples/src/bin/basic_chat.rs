@@ -2,7 +2,7 @@
 //! edit the first one, then list the messages and the edit history.
 
 use spector::{Event, Store};
-use spector_examples::backend::{database_url, Backend};
+use spector_examples::backend::{database_url, trace_from_env, Backend};
 use spector_examples::basic_chat::{
     content, get_edit_history, list_messages, BasicChat, BasicChatAction, BasicChatEvents,
     EditMessage, NewMessage,
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 #[tokio::main]
 async fn main() -> spector::Result<()> {
+    trace_from_env();
     let store = Store::<Backend>::connect(&database_url()).await?;
     store.migrate::<BasicChatEvents>().await?;
 

@@ -3,7 +3,7 @@
 //! leaves accounts written before it readable, and close.
 
 use spector::{Id, Store};
-use spector_examples::backend::{database_url, Backend};
+use spector_examples::backend::{database_url, trace_from_env, Backend};
 use spector_examples::ledger::{
     describe, money, Account, AccountAction, Close, Correction, FirstReleaseAccount,
     FirstReleaseAccountAction, FirstReleaseLedgerEvents, LedgerEvents, Money, Open,
@@ -11,6 +11,7 @@ use spector_examples::ledger::{
 
 #[tokio::main]
 async fn main() -> spector::Result<()> {
+    trace_from_env();
     let store = Store::<Backend>::connect(&database_url()).await?;
     store.migrate::<LedgerEvents>().await?;
 

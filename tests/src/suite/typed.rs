@@ -71,6 +71,14 @@ pub async fn typed_payloads_replay_to_the_live_state<D: TestDb>() {
 
     let events = store.all_events(profile.id).await.unwrap();
     assert_eq!(events[4].action_code, 40, "the explicit code is stored");
+    for event in &events {
+        assert_eq!(
+            event.payload.get::<u32>(spector::reserved::VERSION),
+            Ok(Some(3)),
+            "every event stores the type's version"
+        );
+        assert_eq!(event.meta().version, 3);
+    }
     let decoded: Vec<String> = events
         .iter()
         .map(|e| e.action::<Profile>().unwrap().name().to_owned())
