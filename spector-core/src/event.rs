@@ -91,17 +91,31 @@ impl Event {
         self.action_code == action::DELETE
     }
 
-    /// The event's metadata: id, record id, version and time.
+    /// The event's metadata: id, record id, version and time. The version
+    /// is 0 when `__version__` is absent or not a version number (replay
+    /// refuses the latter: [`Error::Decode`]).
     pub fn meta(&self) -> EventMeta {
+        self.checked_meta().unwrap_or(EventMeta {
+            version: 0,
+            ..self.checked_meta_without_version()
+        })
+    }
+
+    /// The event's metadata, refusing a `__version__` that is not a version
+    /// number (a string, a negative or too large number).
+    pub(crate) fn checked_meta(&self) -> Result<EventMeta, crate::invalid::Invalid> {
+        Ok(EventMeta {
+            version: self.payload.get::<u32>(reserved::VERSION)?.unwrap_or(0),
+            ..self.checked_meta_without_version()
+        })
+    }
+
+    /// The metadata taken from the row's columns, version 0.
+    fn checked_meta_without_version(&self) -> EventMeta {
         EventMeta {
             id: self.id,
             record_id: self.parent_id,
-            version: self
-                .payload
-                .get::<u32>(reserved::VERSION)
-                .ok()
-                .flatten()
-                .unwrap_or(0),
+            version: 0,
             inserted_at: self.inserted_at,
         }
     }

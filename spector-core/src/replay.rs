@@ -64,13 +64,18 @@ impl<R: Changeset> Replay<R> {
             self.state = None;
             return Ok(());
         }
+        let meta = event.checked_meta().map_err(|invalid| Error::Decode {
+            record_type: R::NAME,
+            event_id: event.id,
+            source: invalid.into(),
+        })?;
         let action = decode_action::<R>(event.id, event.action_code, event.payload.clone())?;
         let base = self
             .state
             .take()
             .unwrap_or_else(|| R::fresh(Id::new(event.parent_id)));
         let state = base
-            .changeset(action, &event.meta())
+            .changeset(action, &meta)
             .map_err(|source| Error::Replay {
                 record_type: R::NAME,
                 event_id: event.id,

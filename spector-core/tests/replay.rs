@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
 use spector_core::action::{self, custom_action_code};
 use spector_core::{attrs, reserved, Attrs, Error, Event, EventLog, Link, Replay};
@@ -343,6 +344,24 @@ fn meta_reads_the_stored_version_and_defaults_to_zero() {
     assert_eq!(unversioned.meta().version, 0);
     assert!(unversioned.meta().version_is(0));
     assert!(unversioned.meta().version_in(..1));
+}
+
+#[test]
+fn a_version_that_is_not_a_number_fails_replay_naming_the_event() {
+    for version in [json!("2"), json!(-1), json!(5_000_000_000_u64)] {
+        let mut rows = Rows::new();
+        let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+        let bad = rows.event(
+            action::UPDATE,
+            attrs! { "title": "u", "__version__": version },
+        );
+        assert_eq!(bad.meta().version, 0, "the lenient view reads it as 0");
+        let error = Replay::<Todo>::run([&insert, &bad]).unwrap_err();
+        assert!(
+            matches!(&error, Error::Decode { record_type: "Todo", event_id, .. } if *event_id == bad.id),
+            "{version}: {error:?}"
+        );
+    }
 }
 
 #[test]
