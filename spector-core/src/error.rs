@@ -24,14 +24,22 @@ pub enum Error {
     #[error("invalid: {0}")]
     Invalid(#[from] Invalid),
 
-    /// The record has no events of this record type, or the event asked for
-    /// is not one of the record's (an HTTP 404).
+    /// The record has no events of this record type (an HTTP 404).
     #[error("{record_type} {id} not found")]
     NotFound {
         /// The record type.
         record_type: &'static str,
-        /// The record id, or the event id.
+        /// The record id.
         id: Uuid,
+    },
+
+    /// The event asked for is not one of the record type's events.
+    #[error("event {event_id} of {record_type} not found")]
+    EventNotFound {
+        /// The record type.
+        record_type: &'static str,
+        /// The event id.
+        event_id: Uuid,
     },
 
     /// The record's history ends in a delete (an HTTP 404 or 410).
@@ -211,11 +219,11 @@ impl Error {
         Self::Storage(error.into())
     }
 
-    /// True when retrying the same operation may succeed and cannot write
-    /// it twice: the database was busy, or a connection failed before the
-    /// write committed. (A write whose outcome is unknown — a timeout, a
-    /// dropped future — is safe to retry only through
-    /// [`Store::idempotent`](crate::Store::idempotent).)
+    /// True when the operation certainly wrote nothing and retrying it may
+    /// succeed: the database was busy ([`Error::Busy`]). A write whose
+    /// outcome is unknown — a timeout, a dropped future, a connection lost
+    /// ([`Error::Storage`]) — may have committed: retry it only through
+    /// [`Store::idempotent`](crate::Store::idempotent).
     pub fn is_retry_safe(&self) -> bool {
         matches!(self, Self::Busy { .. })
     }

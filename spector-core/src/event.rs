@@ -233,14 +233,22 @@ pub(crate) fn now_micros() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// The first microsecond after the times Spector stores and reads:
+/// 262142-01-01T00:00:00Z, in microseconds since 1970. `chrono` ends a
+/// little later and PostgreSQL later still; every backend treats a stored
+/// time at or past it as a corrupt event, and no write creates one.
+pub const END_OF_TIME_MICROS: i64 = 8_210_235_340_800_000_000;
+
 /// A timestamp for a new event that sorts after `latest`: now, or one
-/// microsecond after `latest` when the clock has not moved past it.
-pub(crate) fn next_timestamp(latest: Option<DateTime<Utc>>) -> DateTime<Utc> {
+/// microsecond after `latest` when the clock has not moved past it; `None`
+/// when that would be at or past [`END_OF_TIME_MICROS`].
+pub(crate) fn next_timestamp(latest: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
     let now = now_micros();
-    match latest {
-        Some(latest) if now <= latest => latest + TimeDelta::microseconds(1),
+    let next = match latest {
+        Some(latest) if now <= latest => latest.checked_add_signed(TimeDelta::microseconds(1))?,
         _ => now,
-    }
+    };
+    (next.timestamp_micros() < END_OF_TIME_MICROS).then_some(next)
 }
 
 #[cfg(test)]
@@ -248,18 +256,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn end_of_time_is_the_first_microsecond_of_the_year_262142() {
+        let end = DateTime::from_timestamp_micros(END_OF_TIME_MICROS).unwrap();
+        assert_eq!(end.to_rfc3339(), "+262142-01-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn no_timestamp_follows_the_last_one_spector_stores() {
+        let last = DateTime::from_timestamp_micros(END_OF_TIME_MICROS - 1).unwrap();
+        assert_eq!(next_timestamp(Some(last)), None);
+        assert_eq!(next_timestamp(Some(DateTime::<Utc>::MAX_UTC)), None);
+        let before = DateTime::from_timestamp_micros(END_OF_TIME_MICROS - 2).unwrap();
+        assert_eq!(
+            next_timestamp(Some(before)).map(|t| t.timestamp_micros()),
+            Some(END_OF_TIME_MICROS - 1)
+        );
+    }
+
+    #[test]
     fn next_timestamp_moves_past_a_latest_event_in_the_future() {
         let future = now_micros() + TimeDelta::seconds(60);
         assert_eq!(
             next_timestamp(Some(future)),
-            future + TimeDelta::microseconds(1)
+            Some(future + TimeDelta::microseconds(1))
         );
     }
 
     #[test]
     fn next_timestamp_is_now_after_an_old_event() {
         let old = now_micros() - TimeDelta::seconds(60);
-        let next = next_timestamp(Some(old));
+        let next = next_timestamp(Some(old)).unwrap();
         assert!(next > old + TimeDelta::seconds(59));
         assert_eq!(next.timestamp_subsec_nanos() % 1000, 0, "microseconds");
     }

@@ -106,12 +106,6 @@ impl<R> fmt::Display for Id<R> {
     }
 }
 
-impl<R> From<Uuid> for Id<R> {
-    fn from(uuid: Uuid) -> Self {
-        Self::new(uuid)
-    }
-}
-
 impl<R> From<Id<R>> for Uuid {
     fn from(id: Id<R>) -> Self {
         id.uuid

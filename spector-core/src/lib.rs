@@ -56,6 +56,8 @@ pub mod backend {
     /// link between two records.
     pub const LINK_ACROSS_RECORDS: &str = "spector: linked events belong to different records";
 
+    pub use crate::event::END_OF_TIME_MICROS;
+
     pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
     pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
     pub use crate::storage::{

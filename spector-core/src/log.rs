@@ -249,11 +249,11 @@ impl LogSpec {
     }
 
     /// The name of the record type at schema index `index`, for errors: the
-    /// one meaning every backend gives `record_type` in [`Error`]. A schema
-    /// index the log does not know gives the table's name.
-    pub fn record_type(&'static self, index: i32) -> &'static str {
+    /// one meaning every backend gives `record_type` in [`Error`]; a schema
+    /// index the log does not declare gives `"(undeclared record type)"`.
+    pub fn record_type(&self, index: i32) -> &'static str {
         self.schema(index)
-            .map_or(self.table.as_str(), |schema| schema.name)
+            .map_or("(undeclared record type)", |schema| schema.name)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::event::{next_timestamp, Event, EventMeta, NewEvent};
 use crate::history::History;
 use crate::id::Id;
 use crate::invalid::Invalid;
+use crate::log::EventLog;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
 use crate::storage::{Planned, RecordRef, Sealed, WritePlan};
@@ -249,6 +250,8 @@ impl<R: Changeset> WritePlan for Change<R> {
         if let Some(event_id) = self.event_id {
             if let Some(position) = history.iter().position(|e| e.id == event_id) {
                 let state = self.repeat(&history, position)?;
+                self.span
+                    .record("event_id", tracing::field::display(event_id));
                 self.span.in_scope(|| {
                     tracing::info!(target: "spector", %event_id, "retry of a stored write: nothing written");
                 });
@@ -266,11 +269,19 @@ impl<R: Changeset> WritePlan for Change<R> {
             self.span.record("record_id", tracing::field::display(id));
         }
         let state = self.current_state(id, &history)?;
+        let latest = history.last();
+        let inserted_at =
+            next_timestamp(latest.map(|e| e.inserted_at)).ok_or_else(|| Error::CorruptEvent {
+                table: R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string()),
+                event_id: latest.map_or(id, |e| e.id),
+                reason: "no event can follow it: its time is the last one Spector stores"
+                    .to_owned(),
+            })?;
         let meta = EventMeta {
             id,
             record_id: self.record.unwrap_or(id),
             version: R::VERSION,
-            inserted_at: next_timestamp(history.last().map(|e| e.inserted_at)),
+            inserted_at,
         };
         let (payload, inserting) = match self.step {
             Step::Insert(payload) => (payload, true),

@@ -1,5 +1,7 @@
 //! The store: Spector's operations, written once over any backend.
 
+use std::borrow::Borrow;
+
 use async_trait::async_trait;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -36,6 +38,14 @@ pub trait Connect: Storage + Sized {
 /// the live rules, `prepare_event`, the transition, the event and its links
 /// happen in one transaction, or nothing is written. The state returned by
 /// a write equals what [`get`](Store::get) returns afterwards.
+///
+/// Besides the errors each method lists, every operation can fail with
+/// [`Error::NotMigrated`] (the log's tables are missing),
+/// [`Error::CorruptEvent`], [`Error::Decode`], [`Error::Replay`] or
+/// [`Error::UnknownActionCode`] (a stored event of the record does not
+/// replay; each names the event), [`Error::Busy`] (safe to retry) and
+/// [`Error::Storage`] (the database failed; a write may or may not have
+/// committed: see [`Store::idempotent`]).
 ///
 /// The record type is inferred from the arguments: from an [`Id<R>`](crate::Id)
 /// or a `&R`, from an action (`BasicChatAction::Edit(..)`), from a link
@@ -132,9 +142,10 @@ impl<B: Storage> Store<B> {
         self.execute(record, R::Action::update(payload)).await
     }
 
-    /// Applies `action` to a record (given by id, or as a `&R` whose id is
-    /// taken): the state is rebuilt from the log inside the write
-    /// transaction, so an in-memory record may be stale.
+    /// Applies `action` (owned, or borrowed to keep it for a retry) to a
+    /// record (given by id, or as a `&R` whose id is taken): the state is
+    /// rebuilt from the log inside the write transaction, so an in-memory
+    /// record may be stale.
     ///
     /// # Errors
     ///
@@ -144,9 +155,9 @@ impl<B: Storage> Store<B> {
     pub async fn execute<R: Changeset>(
         &self,
         record: impl IntoId<R>,
-        action: R::Action,
+        action: impl Borrow<R::Action>,
     ) -> Result<R> {
-        self.write(Change::execute(None, record.into_id(), &action)?)
+        self.write(Change::execute(None, record.into_id(), action.borrow())?)
             .await
     }
 
@@ -225,24 +236,28 @@ impl<B: Storage> Store<B> {
     ///
     /// [`Error::Storage`].
     pub async fn all_events<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Vec<Event>> {
-        self.record_events::<R>(record.into_id().uuid()).await
+        self.record_events::<R>("all_events", record.into_id().uuid())
+            .await
     }
 
     /// Every event of the record of `event` up to and including `event`.
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`] when `event` is not one of the record's events
-    /// of type `R`, [`Error::Storage`].
+    /// [`Error::EventNotFound`] when `event` is not one of the record's
+    /// events of type `R`; as [`all_events`](Store::all_events).
     pub async fn previous_events<R: Changeset>(&self, event: &Event) -> Result<Vec<Event>> {
-        let mut events = self.record_events::<R>(event.parent_id).await?;
-        let position = events
-            .iter()
-            .position(|e| e.id == event.id)
-            .ok_or(Error::NotFound {
-                record_type: R::NAME,
-                id: event.id,
-            })?;
+        let mut events = self
+            .record_events::<R>("previous_events", event.parent_id)
+            .await?;
+        let position =
+            events
+                .iter()
+                .position(|e| e.id == event.id)
+                .ok_or(Error::EventNotFound {
+                    record_type: R::NAME,
+                    event_id: event.id,
+                })?;
         events.truncate(position + 1);
         Ok(events)
     }
@@ -254,10 +269,14 @@ impl<B: Storage> Store<B> {
     /// [`Error::Storage`].
     pub async fn event<R: Changeset>(&self, id: Uuid) -> Result<Option<Event>> {
         let events = self
-            .events::<R>(EventFilter::Event {
+            .events::<R>(
+                "event",
                 id,
-                schema_index: R::SCHEMA_INDEX,
-            })
+                EventFilter::Event {
+                    id,
+                    schema_index: R::SCHEMA_INDEX,
+                },
+            )
             .await?;
         Ok(events.into_iter().next())
     }
@@ -273,34 +292,58 @@ impl<B: Storage> Store<B> {
         L: RecordLink,
         L::Record: Changeset,
     {
-        self.events::<L::Record>(EventFilter::LinkingTo {
-            link: link.name(),
+        self.events::<L::Record>(
+            "linking_to",
             target,
-            schema_index: <L::Record as Evented>::SCHEMA_INDEX,
-        })
+            EventFilter::LinkingTo {
+                link: link.name(),
+                target,
+                schema_index: <L::Record as Evented>::SCHEMA_INDEX,
+            },
+        )
         .await
     }
 
-    /// The events of type `R` selected by `filter`, with links.
-    async fn events<R: Changeset>(&self, filter: EventFilter) -> Result<Vec<Event>> {
+    /// The events of type `R` selected by `filter`, with links, read by
+    /// `operation` about the event `id`.
+    async fn events<R: Changeset>(
+        &self,
+        operation: &'static str,
+        id: Uuid,
+        filter: EventFilter,
+    ) -> Result<Vec<Event>> {
         let query = EventQuery {
             filter,
             with_links: true,
         };
+        let log = R::Log::spec()?;
+        let span = tracing::debug_span!(
+            target: "spector",
+            "spector.read",
+            operation,
+            table = %log.table(),
+            record_type = R::NAME,
+            event_id = %id
+        );
         self.backend
-            .fold_events(R::Log::spec()?, query, CollectEvents::default())
+            .fold_events(log, query, CollectEvents::default())
+            .instrument(span)
             .await
     }
 
     /// Every event of the record `parent_id` if it is an `R`, with links.
-    async fn record_events<R: Changeset>(&self, parent_id: Uuid) -> Result<Vec<Event>> {
+    async fn record_events<R: Changeset>(
+        &self,
+        operation: &'static str,
+        parent_id: Uuid,
+    ) -> Result<Vec<Event>> {
         let query = EventQuery {
             filter: EventFilter::Record { parent_id },
             with_links: true,
         };
         let fold = OwnEvents::<R, _>::new(CollectEvents::default());
         let log = R::Log::spec()?;
-        let span = read_span::<R>("all_events", log, parent_id);
+        let span = read_span::<R>(operation, log, parent_id);
         self.backend
             .fold_events(log, query, fold)
             .instrument(span)
@@ -345,7 +388,9 @@ impl<B: Storage> Store<B> {
     /// write, [`Error::EventIdConflict`].
     ///
     /// The id is any UUID the caller keeps with the operation (a UUIDv7 it
-    /// generated, a request id); for an insert it becomes the record id.
+    /// generated, a request id); for an insert it becomes the record id. A
+    /// retry is recognised by comparing payloads as stored, so payload types
+    /// must serialize deterministically (`BTreeMap`, not `HashMap`).
     ///
     /// ```
     /// # use spector::{event_log, Attrs, Changeset, EventMeta, Evented, Id, Invalid, Store, Uuid};
@@ -433,9 +478,9 @@ impl<B: Storage> Idempotent<'_, B> {
     pub async fn execute<R: Changeset>(
         &self,
         record: impl IntoId<R>,
-        action: R::Action,
+        action: impl Borrow<R::Action>,
     ) -> Result<R> {
-        let change = Change::execute(Some(self.event_id), record.into_id(), &action)?;
+        let change = Change::execute(Some(self.event_id), record.into_id(), action.borrow())?;
         self.store.write(change).await
     }
 

@@ -426,7 +426,7 @@ fn the_log_is_resolved_once_from_the_record_types() {
     assert!(std::ptr::eq(spec, TodoEvents::spec().unwrap()));
     assert_eq!(spec.table().as_str(), "todo_events");
     assert_eq!(spec.record_type(0), "Todo");
-    assert_eq!(spec.record_type(7), "todo_events");
+    assert_eq!(spec.record_type(7), "(undeclared record type)");
     let schema = spec.schema(0).unwrap();
     assert_eq!((schema.name, schema.version), ("Todo", 1));
     let links: Vec<(&str, &str, &str)> = spec

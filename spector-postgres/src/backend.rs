@@ -45,8 +45,9 @@ impl Postgres {
             options.get_port(),
             options.get_database().unwrap_or("(default database)")
         );
-        let first = PgConnection::connect_with(&options)
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
             .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut))
             .map_err(|source| PostgresError::Connect {
                 target: target.clone(),
                 source,
@@ -81,11 +82,14 @@ impl Postgres {
     }
 }
 
+/// How long [`Postgres::connect`] waits for the server's first answer.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The options of a PostgreSQL URL, refusing any other scheme before the
 /// driver sees it (it would otherwise read `postgress:/x` as a socket path).
 fn parse_url(url: &str) -> Result<PgConnectOptions> {
     let refuse = |reason: String| {
-        let shown = url.split_once('@').map_or(url, |(_, host)| host);
+        let shown = url.rsplit_once('@').map_or(url, |(_, host)| host);
         Error::from(PostgresError::Url {
             url: shown.to_owned(),
             reason,

@@ -6,16 +6,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use spector_core::backend::{EventFold, LogSpec};
-use spector_core::{Attrs, Error, Event, Link, Result};
+use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use sqlx::{AssertSqlSafe, PgConnection};
 use uuid::Uuid;
 
 use crate::error::query_error;
 use crate::select::Selection;
 
-/// One event row: id, parent_id, payload, schema, action, and inserted_at
-/// as microseconds since 1970 (`None` when no `chrono` time can hold it).
-pub(crate) type EventRow = (Uuid, Uuid, serde_json::Value, i32, i32, Option<i64>);
+/// One event row: id, parent_id, payload (as `jsonb`'s text, parsed here so
+/// that a payload serde_json cannot read names its event), schema, action,
+/// and inserted_at as microseconds since 1970 (`None` when no `chrono` time
+/// can hold it).
+pub(crate) type EventRow = (Uuid, Uuid, String, i32, i32, Option<i64>);
 
 /// Streams the events of `selection` into `fold`, in event order, each with
 /// its links when `with_links` is set.
@@ -89,11 +91,14 @@ fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
             event_id: id,
             reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
         })?;
-    let payload = Attrs::from_value(payload).map_err(|invalid| Error::Decode {
-        record_type: log.record_type(schema_index),
-        event_id: id,
-        source: invalid.into(),
-    })?;
+    let payload = serde_json::from_str::<serde_json::Value>(&payload)
+        .map_err(BoxError::from)
+        .and_then(|value| Attrs::from_value(value).map_err(BoxError::from))
+        .map_err(|source| Error::Decode {
+            record_type: log.record_type(schema_index),
+            event_id: id,
+            source,
+        })?;
     Ok(Event {
         id,
         parent_id,

@@ -63,7 +63,7 @@ impl Selection {
     /// the whole read (the event is then named in the error).
     pub(crate) fn events_sql(&self, log: &LogSpec) -> String {
         format!(
-            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, \
+            "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, \
              {MICROS} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
             log.table(),
             self.clause
@@ -84,7 +84,7 @@ impl Selection {
 }
 
 /// `inserted_at` as microseconds since 1970 (UTC), `NULL` when infinite or
-/// past the year 262,142 (beyond which `chrono` has no times).
+/// at or past `END_OF_TIME_MICROS` (the year 262,142).
 const MICROS: &str = "CASE WHEN isfinite(e.inserted_at) \
      AND e.inserted_at < '262142-01-01 00:00:00+00' \
      THEN (extract(epoch FROM e.inserted_at) * 1000000)::bigint END";
@@ -104,6 +104,20 @@ mod tests {
     }
 
     #[test]
+    fn the_read_bound_is_the_end_of_time_core_stores() {
+        let end =
+            chrono::DateTime::from_timestamp_micros(spector_core::backend::END_OF_TIME_MICROS)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S+00")
+                .to_string();
+        let end = end.trim_start_matches('+');
+        assert!(
+            MICROS.contains(&format!("e.inserted_at < '{end}'")),
+            "{end}"
+        );
+    }
+
+    #[test]
     fn record_selects_by_parent_alone() {
         let id = Uuid::now_v7();
         let selection = Selection::of(chat_log(), &EventFilter::Record { parent_id: id }).unwrap();
@@ -112,7 +126,7 @@ mod tests {
         assert_eq!(
             selection.events_sql(chat_log()),
             format!(
-                "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, {MICROS} \
+                "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, {MICROS} \
                  FROM basic_chat_events e WHERE e.parent_id = $1 \
                  ORDER BY e.inserted_at, e.id"
             )

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
-use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec};
+use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec, END_OF_TIME_MICROS};
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
 
@@ -146,7 +146,9 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
         payload,
         schema_index,
         action_code: row.get(4).map_err(&failed)?,
-        inserted_at: DateTime::from_timestamp_micros(micros)
+        inserted_at: (micros < END_OF_TIME_MICROS)
+            .then(|| DateTime::from_timestamp_micros(micros))
+            .flatten()
             .ok_or_else(|| {
                 corrupt(format!(
                     "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"

@@ -25,8 +25,18 @@ pub(crate) fn parse(url: &str) -> Result<Target, SqliteError> {
         reason,
     };
     let rest = match url.split_once(':') {
-        Some(("sqlite", rest)) => rest.strip_prefix("//").unwrap_or(rest),
-        Some((scheme, after)) if after.starts_with("//") => {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => {
+            rest.strip_prefix("//").unwrap_or(rest)
+        }
+        // A URL scheme (letters, digits, `+`, `-`, `.`, more than one
+        // character: a single letter is a Windows drive) of another database.
+        Some((scheme, _))
+            if scheme.len() > 1
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
             return Err(refuse(format!(
                 "`{scheme}` is not SQLite; an SQLite URL is `sqlite://<file>` or `sqlite::memory:`"
             )))
@@ -82,6 +92,7 @@ mod tests {
         for url in [
             "sqlite::memory:",
             ":memory:",
+            "SQLITE::memory:",
             "sqlite::memory:?cache=shared",
             "sqlite://x.db?mode=memory",
         ] {
@@ -98,6 +109,9 @@ mod tests {
             PathBuf::from("/tmp/chat.db")
         );
         assert_eq!(file("chat.db").0, PathBuf::from("chat.db"));
+        assert_eq!(file("SQLite://chat.db").0, PathBuf::from("chat.db"));
+        assert_eq!(file("C:/data/chat.db").0, PathBuf::from("C:/data/chat.db"));
+        assert_eq!(file("./data/a:b.db").0, PathBuf::from("./data/a:b.db"));
         let (path, flags) = file("sqlite://chat.db?mode=rwc");
         assert_eq!(path, PathBuf::from("chat.db"));
         assert!(flags.contains(OpenFlags::SQLITE_OPEN_CREATE));
@@ -112,6 +126,8 @@ mod tests {
     fn other_databases_and_unknown_parameters_are_refused() {
         for url in [
             "postgres://postgres@127.0.0.1:5432/test",
+            "postgres:oops",
+            "http://example/chat.db",
             "sqlite://chat.db?journal=wal",
             "sqlite://",
             "",

@@ -14,6 +14,9 @@ pub enum RowTime {
     /// A time the backend stores but no `chrono` time can hold (PostgreSQL:
     /// `infinity`; SQLite: the largest integer).
     OutOfRange,
+    /// The last microsecond Spector reads (just before
+    /// `spector::backend::END_OF_TIME_MICROS`).
+    Last,
 }
 
 /// One isolated database for one test: its own in-memory SQLite database,

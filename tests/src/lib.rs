@@ -70,6 +70,8 @@ macro_rules! conformance_suite {
             robustness::values_no_backend_can_hold_are_refused_on_both,
             robustness::stored_time_out_of_range_is_a_corrupt_event_naming_it,
             robustness::foreign_event_in_a_history_is_a_corrupt_event_naming_it,
+            robustness::no_event_follows_the_last_storable_time,
+            robustness::stored_payload_serde_cannot_read_is_decode_naming_it,
             robustness::events_cannot_be_updated_or_deleted,
             robustness::an_idempotent_retry_writes_once_and_returns_the_first_result,
             robustness::an_event_id_reused_for_another_write_is_a_conflict,

@@ -145,6 +145,7 @@ impl TestDb for PostgresDb {
         let time = match time {
             RowTime::Now => "now()",
             RowTime::OutOfRange => "'infinity'",
+            RowTime::Last => "'262141-12-31 23:59:59.999999+00'",
         };
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \

@@ -104,6 +104,7 @@ impl TestDb for SqliteDb {
         let now = match time {
             RowTime::Now => chrono::Utc::now().timestamp_micros(),
             RowTime::OutOfRange => i64::MAX,
+            RowTime::Last => spector::backend::END_OF_TIME_MICROS - 1,
         };
         self.sql(move |conn| {
             conn.execute(&sql, params![id, parent_id, payload, schema, action, now])

@@ -157,6 +157,10 @@ async fn cut_connections_write_nothing_partial_and_the_next_write_succeeds() {
     } = verify_chats(checked, &rows, &rows.chats()).await;
 
     assert!(dropped > 0, "the proxy never had a connection to cut");
+    assert!(
+        outcomes.failed > 0,
+        "no write failed: no cut landed during a write, so nothing was tested"
+    );
     let succeeded = outcomes.events.len() + outcomes.edits.len();
     eprintln!(
         "connection cut: {CUTS} cuts ({dropped} connections dropped, pauses \

@@ -322,7 +322,7 @@ pub async fn previous_events_stop_at_the_given_event<D: TestDb>() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::NotFound { id, .. } if id == stranger.id),
+        matches!(error, Error::EventNotFound { record_type: "Counter", event_id } if event_id == stranger.id),
         "{error}"
     );
 }
