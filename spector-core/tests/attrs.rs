@@ -165,3 +165,19 @@ fn validate_required_treats_null_and_whitespace_as_blank() {
         .unwrap_err();
     assert_eq!(invalid.errors().keys().collect::<Vec<_>>(), ["a", "b", "f"]);
 }
+
+#[test]
+fn attrs_convert_to_and_from_a_json_map() {
+    let attrs = attrs! { "content": "Hi", "likes": 3 };
+    let map = attrs.clone().into_map();
+    assert_eq!(map.len(), 2);
+    assert_eq!(map["content"], "Hi");
+    assert_eq!(map["likes"], 3);
+    assert_eq!(Attrs::from(map), attrs);
+}
+
+#[test]
+fn attrs_collect_from_key_value_pairs() {
+    let attrs: Attrs = [("content", "Hi"), ("topic", "news")].into_iter().collect();
+    assert_eq!(attrs, attrs! { "content": "Hi", "topic": "news" });
+}

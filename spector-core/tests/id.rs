@@ -121,3 +121,18 @@ fn a_record_names_its_own_id() {
     assert_eq!(IntoId::<Plain>::into_id(&plain), Id::new(uuid));
     assert_eq!(IntoId::into_id(Id::<Plain>::new(uuid)), Id::new(uuid));
 }
+
+#[test]
+fn an_id_differs_from_every_other_uuid() {
+    let id: Id<Typed> = Id::new(Uuid::now_v7());
+    assert_ne!(id, Uuid::now_v7());
+    assert_ne!(id, Uuid::nil());
+}
+
+#[test]
+#[allow(clippy::clone_on_copy)]
+fn a_cloned_id_is_the_same_id() {
+    let id: Id<Typed> = Id::new(Uuid::now_v7());
+    assert_eq!(id.clone(), id);
+    assert_eq!(id.clone().uuid(), id.uuid());
+}

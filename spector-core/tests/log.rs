@@ -130,3 +130,11 @@ fn schemas_and_record_types_are_found_by_index() {
     assert_eq!(log.record_type(0), "Chat");
     assert_eq!(log.record_type(3), "(undeclared record type)");
 }
+
+#[test]
+fn schemas_are_listed_in_index_order() {
+    let chat = SchemaSpec::new("Chat", 0, &[]);
+    let comment = SchemaSpec::new("Comment", 10, &[]);
+    let log = LogSpec::new("chat_events", vec![chat.clone(), comment.clone()]).unwrap();
+    assert_eq!(log.schemas(), [chat, comment]);
+}

@@ -442,3 +442,19 @@ fn the_log_is_resolved_once_from_the_record_types() {
         ]
     );
 }
+
+#[test]
+fn a_replay_is_empty_until_an_event_is_applied() {
+    let mut rows = Rows::new();
+    let insert = rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 });
+    let delete = rows.event(action::DELETE, attrs! {});
+    let mut replay = Replay::<Todo>::default();
+    assert!(replay.is_empty());
+    assert_eq!(replay.len(), 0);
+    replay.apply(&insert).unwrap();
+    assert!(!replay.is_empty());
+    // A delete clears the state, not the count of events applied.
+    replay.apply(&delete).unwrap();
+    assert!(!replay.is_empty());
+    assert_eq!((replay.len(), replay.state()), (2, None));
+}

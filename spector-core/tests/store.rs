@@ -363,3 +363,227 @@ fn custom_actions_are_stored_under_their_codes() {
     assert_eq!(codes, [1, custom_action_code("note"), 3]);
     assert_eq!(run(store.get(notebook.id)).unwrap(), None);
 }
+
+#[test]
+fn integers_no_float_holds_are_stored_exactly() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    // 2^53 + 1: the nearest f64 is 2^53, so a detour through a float
+    // would change it.
+    let big = 9_007_199_254_740_993_i64;
+    let live = run(store.execute(
+        notebook.id,
+        NotebookAction::Note(attrs! { "big": big, "negative": -big }),
+    ))
+    .unwrap();
+    assert_eq!(live.notes[1], attrs! { "big": big, "negative": -big });
+    assert_eq!(live.notes[1].get::<i64>("big").unwrap(), Some(big));
+    assert_eq!(run(store.get(notebook.id)).unwrap(), Some(live));
+}
+
+/// What `prepare_event` of [`Tally`] saw of each new event: its id, record
+/// id, metadata, time and links.
+type Seen = (
+    Uuid,
+    Uuid,
+    EventMeta,
+    chrono::DateTime<chrono::Utc>,
+    Vec<Link>,
+);
+
+static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
+
+/// A counter whose every later event links to its first.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = TallyEvents, actions(count), links(counts))]
+struct Tally {
+    id: Id<Tally>,
+    count: u32,
+}
+
+/// Another record type of the same log.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = TallyEvents)]
+struct Label {
+    id: Id<Label>,
+}
+
+event_log!(TallyEvents {
+    table: "tally_events",
+    schemas: [Tally, Label]
+});
+
+impl Changeset for Tally {
+    fn changeset(mut self, _action: TallyAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        self.count += 1;
+        Ok(self)
+    }
+
+    fn prepare_event(
+        event: &mut NewEvent<Self>,
+        history: &[Event],
+        _state: &Self,
+    ) -> Result<(), Invalid> {
+        if let Some(first) = history.first() {
+            event.link(TallyLink::Counts, first.id);
+        }
+        SEEN.lock().unwrap().push((
+            event.id(),
+            event.record_id().uuid(),
+            *event.meta(),
+            event.inserted_at(),
+            event.links().to_vec(),
+        ));
+        Ok(())
+    }
+}
+
+impl Changeset for Label {
+    fn changeset(self, _action: LabelAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        Ok(self)
+    }
+}
+
+fn tally_store() -> Store<Memory> {
+    let store = Store::new(Memory::default());
+    run(store.migrate::<TallyEvents>()).unwrap();
+    store
+}
+
+#[test]
+fn prepare_event_sees_the_event_as_it_is_stored() {
+    let store = tally_store();
+    let tally: Tally = run(store.insert(attrs! {})).unwrap();
+    let counted = run(store.execute(tally.id, TallyAction::Count(attrs! {}))).unwrap();
+    assert_eq!(counted.count, 2);
+    let events = run(store.all_events(tally.id)).unwrap();
+    let seen: Vec<Seen> = SEEN
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|seen| seen.1 == tally.id.uuid())
+        .cloned()
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for ((id, record_id, meta, inserted_at, links), event) in seen.into_iter().zip(&events) {
+        assert_eq!(id, event.id);
+        assert_eq!(record_id, tally.id.uuid());
+        assert_eq!(meta, event.meta());
+        assert_eq!(inserted_at, event.inserted_at);
+        assert_eq!(links, event.links);
+    }
+    assert_eq!(
+        events[1].links,
+        [Link {
+            name: "counts",
+            target: tally.id.uuid()
+        }]
+    );
+}
+
+#[test]
+fn a_record_of_another_type_of_the_log_is_not_found() {
+    let store = tally_store();
+    let label: Label = run(store.insert(attrs! {})).unwrap();
+    let as_tally: Id<Tally> = Id::new(label.id.uuid());
+    assert_eq!(run(store.get(as_tally)).unwrap(), None);
+    assert_eq!(run(store.all_events(as_tally)).unwrap(), []);
+    let counted = run(store.execute(as_tally, TallyAction::Count(attrs! {})));
+    assert!(
+        matches!(counted, Err(Error::NotFound { record_type: "Tally", id }) if id == label.id.uuid()),
+        "{counted:?}"
+    );
+    assert_eq!(run(store.all_events(label.id)).unwrap().len(), 1);
+    assert_eq!(run(store.get(label.id)).unwrap(), Some(label));
+}
+
+#[test]
+fn an_idempotent_retry_returns_the_first_result_and_another_write_under_its_id_conflicts() {
+    let store = store();
+    let conflict = |result: Result<Notebook>, id: Uuid| match result {
+        Err(Error::EventIdConflict {
+            record_type,
+            event_id,
+        }) => assert_eq!((record_type, event_id), ("Notebook", id)),
+        other => panic!("expected EventIdConflict, got {other:?}"),
+    };
+
+    let insert_id = Uuid::now_v7();
+    let first: Notebook = run(store.idempotent(insert_id).insert(attrs! { "text": "a" })).unwrap();
+    assert_eq!(first.id.uuid(), insert_id);
+    let again: Notebook = run(store.idempotent(insert_id).insert(attrs! { "text": "a" })).unwrap();
+    assert_eq!(again, first);
+    conflict(
+        run(store.idempotent(insert_id).insert(attrs! { "text": "b" })),
+        insert_id,
+    );
+
+    let note_id = Uuid::now_v7();
+    let note = || NotebookAction::Note(attrs! { "n": 1 });
+    let noted = run(store.idempotent(note_id).execute(first.id, note())).unwrap();
+    assert_eq!(
+        run(store.idempotent(note_id).execute(first.id, note())).unwrap(),
+        noted
+    );
+    // The same payload under another action is another write.
+    conflict(
+        run(store
+            .idempotent(note_id)
+            .update(first.id, attrs! { "n": 1 })),
+        note_id,
+    );
+
+    let delete_id = Uuid::now_v7();
+    let deleted = run(store.idempotent(delete_id).delete(first.id)).unwrap();
+    assert_eq!(deleted, noted);
+    assert_eq!(
+        run(store.idempotent(delete_id).delete(first.id)).unwrap(),
+        deleted
+    );
+    let codes: Vec<i32> = run(store.all_events(first.id))
+        .unwrap()
+        .iter()
+        .map(|e| e.action_code)
+        .collect();
+    assert_eq!(codes, [1, custom_action_code("note"), 3]);
+}
+
+#[test]
+fn migrate_down_drops_every_event_of_the_log() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! { "text": "gone" })).unwrap();
+    assert_eq!(run(store.all_events(notebook.id)).unwrap().len(), 1);
+    run(store.migrate_down::<NotebookEvents>()).unwrap();
+    assert_eq!(run(store.all_events(notebook.id)).unwrap(), []);
+    assert_eq!(run(store.get(notebook.id)).unwrap(), None);
+}
+
+#[test]
+fn previous_events_stop_at_the_given_event_and_event_finds_one_by_id() {
+    let store = store();
+    let notebook: Notebook = run(store.insert(attrs! {})).unwrap();
+    for n in [1, 2] {
+        run(store.execute(notebook.id, NotebookAction::Note(attrs! { "n": n }))).unwrap();
+    }
+    let events = run(store.all_events(notebook.id)).unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(
+        run(store.previous_events::<Notebook>(&events[1])).unwrap(),
+        events[..2]
+    );
+    assert_eq!(
+        run(store.previous_events::<Notebook>(&events[0])).unwrap(),
+        events[..1]
+    );
+    let mut stranger = events[1].clone();
+    stranger.id = Uuid::now_v7();
+    match run(store.previous_events::<Notebook>(&stranger)) {
+        Err(Error::EventNotFound { event_id, .. }) => assert_eq!(event_id, stranger.id),
+        other => panic!("expected EventNotFound, got {other:?}"),
+    }
+    assert_eq!(
+        run(store.event::<Notebook>(events[1].id)).unwrap(),
+        Some(events[1].clone())
+    );
+    assert_eq!(run(store.event::<Notebook>(Uuid::now_v7())).unwrap(), None);
+}

@@ -105,4 +105,11 @@ mod tests {
     fn tables_get_different_migration_keys() {
         assert_ne!(migration_key("chat_events"), migration_key("note_events"));
     }
+
+    #[test]
+    fn migration_keys_never_change_for_a_table() {
+        // Every process and release must take the same lock for a table.
+        assert_eq!(migration_key("chat_events"), 1_134_583_545);
+        assert_eq!(migration_key("note_events"), -1_470_618_161);
+    }
 }

@@ -223,3 +223,121 @@ impl Connect for Sqlite {
         Self::connect_with(url, SqliteOptions::default()).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use spector_core::Error;
+
+    use super::*;
+    use crate::Synchronous;
+
+    /// A directory of its own under the system's temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("spector-sqlite-{}", uuid::Uuid::now_v7()));
+            std::fs::create_dir(&dir).unwrap();
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The settings in force on the backend's connection: journal mode,
+    /// `synchronous` (2 FULL, 1 NORMAL), foreign keys, busy timeout (ms).
+    async fn settings(sqlite: &Sqlite) -> (String, i64, i64, i64) {
+        sqlite
+            .with_connection(|conn| {
+                let pragma = |name: &str| {
+                    conn.pragma_query_value(None, name, |row| {
+                        row.get::<_, rusqlite::types::Value>(0)
+                    })
+                    .map_err(Error::storage)
+                };
+                let integer = |value: rusqlite::types::Value| match value {
+                    rusqlite::types::Value::Integer(n) => n,
+                    other => panic!("not an integer: {other:?}"),
+                };
+                let journal = match pragma("journal_mode")? {
+                    rusqlite::types::Value::Text(mode) => mode,
+                    other => panic!("not a journal mode: {other:?}"),
+                };
+                Ok((
+                    journal,
+                    integer(pragma("synchronous")?),
+                    integer(pragma("foreign_keys")?),
+                    integer(pragma("busy_timeout")?),
+                ))
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Creates a table and writes a row through the backend's connection.
+    async fn write_a_row(sqlite: &Sqlite) -> Result<()> {
+        sqlite
+            .with_connection(|conn| {
+                conn.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+                    .map_err(Error::storage)
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn open_creates_a_missing_file_read_write_in_wal_mode_with_full_sync() {
+        let dir = TempDir::new();
+        let path = dir.0.join("new.db");
+        let sqlite = Sqlite::open(&path).await.unwrap();
+        assert!(path.exists());
+        write_a_row(&sqlite).await.unwrap();
+        assert_eq!(settings(&sqlite).await, ("wal".to_owned(), 2, 1, 5000));
+    }
+
+    #[tokio::test]
+    async fn open_with_applies_the_options() {
+        let dir = TempDir::new();
+        let options = SqliteOptions::default()
+            .busy_timeout(Duration::from_millis(1234))
+            .synchronous(Synchronous::Normal);
+        let sqlite = Sqlite::open_with(dir.0.join("normal.db"), options)
+            .await
+            .unwrap();
+        write_a_row(&sqlite).await.unwrap();
+        assert_eq!(settings(&sqlite).await, ("wal".to_owned(), 1, 1, 1234));
+    }
+
+    #[tokio::test]
+    async fn a_read_only_url_opens_without_switching_the_journal_mode() {
+        let dir = TempDir::new();
+        let path = dir.0.join("kept.db");
+        // A database in SQLite's default rollback-journal mode, which a
+        // read-only connection cannot switch to WAL.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        let reader = Sqlite::connect(&format!("sqlite://{}?mode=ro", path.display()))
+            .await
+            .unwrap();
+        assert_eq!(settings(&reader).await.0, "delete");
+        assert!(write_a_row(&reader).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn memory_and_wrapped_connections_enforce_foreign_keys_and_wait_5_s() {
+        let memory = Sqlite::memory().await.unwrap();
+        let (_, _, foreign_keys, busy_timeout) = settings(&memory).await;
+        assert_eq!((foreign_keys, busy_timeout), (1, 5000));
+        let wrapped = Sqlite::from_connection(Connection::open_in_memory().unwrap()).unwrap();
+        let (_, _, foreign_keys, busy_timeout) = settings(&wrapped).await;
+        assert_eq!((foreign_keys, busy_timeout), (1, 5000));
+    }
+}

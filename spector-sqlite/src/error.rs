@@ -84,3 +84,58 @@ pub(crate) fn is_foreign_key_violation(error: &rusqlite::Error) -> bool {
             if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    /// A database with a table `t (x, y NOT NULL)` and a link-like table
+    /// `l` whose `target` must be a row of `t`, unique per target.
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT NOT NULL); \
+             CREATE TABLE l (target INTEGER NOT NULL UNIQUE REFERENCES t(x)); \
+             INSERT INTO t VALUES (1, 'a'); INSERT INTO l VALUES (1);",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_missing_table_is_not_migrated() {
+        let error = db().execute("SELECT * FROM missing", []).unwrap_err();
+        assert!(is_missing_table(&error));
+        match query_error("read events", "missing")(error) {
+            Error::NotMigrated { table } => assert_eq!(table, "missing"),
+            other => panic!("expected NotMigrated, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn another_failed_statement_is_a_storage_error_naming_step_and_table() {
+        let error = db()
+            .execute("INSERT INTO t (x) VALUES (2)", [])
+            .unwrap_err();
+        assert!(!is_missing_table(&error));
+        assert!(!is_foreign_key_violation(&error));
+        let error = query_error("insert event", "t")(error);
+        assert!(matches!(error, Error::Storage(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "storage error: sqlite: insert event on `t` failed: NOT NULL constraint failed: t.y"
+        );
+    }
+
+    #[test]
+    fn only_a_missing_row_is_a_foreign_key_violation() {
+        let conn = db();
+        let missing = conn.execute("INSERT INTO l VALUES (2)", []).unwrap_err();
+        assert!(is_foreign_key_violation(&missing));
+        let duplicate = conn.execute("INSERT INTO l VALUES (1)", []).unwrap_err();
+        assert!(!is_foreign_key_violation(&duplicate));
+    }
+}

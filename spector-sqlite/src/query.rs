@@ -157,3 +157,59 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
         links: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use spector_core::backend::{CollectEvents, SchemaSpec};
+
+    use super::*;
+
+    fn log() -> &'static LogSpec {
+        Box::leak(Box::new(
+            LogSpec::new("note_events", vec![SchemaSpec::new("Note", 0, &[])]).unwrap(),
+        ))
+    }
+
+    /// Reads back one event stored with `inserted_at` = `micros`.
+    fn read_event_stored_at(micros: i64) -> (Uuid, Result<Vec<Event>>) {
+        let log = log();
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&crate::migration::up(log).join(";\n"))
+            .unwrap();
+        let id = Uuid::now_v7();
+        conn.execute(
+            "INSERT INTO note_events (id, parent_id, payload, schema, action, inserted_at) \
+             VALUES (?1, ?1, '{}', 0, 1, ?2)",
+            rusqlite::params![id, micros],
+        )
+        .unwrap();
+        let query = EventQuery {
+            filter: EventFilter::Record { parent_id: id },
+            with_links: false,
+        };
+        (
+            id,
+            fold_events(&conn, log, &query, CollectEvents::default()),
+        )
+    }
+
+    #[test]
+    fn the_last_microsecond_before_the_end_of_time_reads_back() {
+        let last = END_OF_TIME_MICROS - 1;
+        let (_, events) = read_event_stored_at(last);
+        let events = events.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].inserted_at.timestamp_micros(), last);
+    }
+
+    #[test]
+    fn a_time_at_the_end_of_time_is_a_corrupt_event() {
+        let (id, events) = read_event_stored_at(END_OF_TIME_MICROS);
+        match events {
+            Err(Error::CorruptEvent {
+                table, event_id, ..
+            }) => assert_eq!((table.as_str(), event_id), ("note_events", id)),
+            other => panic!("expected CorruptEvent, got {other:?}"),
+        }
+    }
+}

@@ -136,4 +136,27 @@ mod tests {
             assert!(error.contains("is not an SQLite URL"), "{url}: {error}");
         }
     }
+
+    #[test]
+    fn file_urls_open_read_write_create_without_a_mutex_and_with_uri_names() {
+        let (_, flags) = file("sqlite://chat.db");
+        assert_eq!(
+            flags,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI
+        );
+    }
+
+    #[test]
+    fn the_cache_parameter_picks_a_shared_or_private_cache() {
+        let (path, private) = file("sqlite://chat.db?cache=private");
+        assert_eq!(path, PathBuf::from("chat.db"));
+        assert!(private.contains(OpenFlags::SQLITE_OPEN_PRIVATE_CACHE));
+        assert!(!private.contains(OpenFlags::SQLITE_OPEN_SHARED_CACHE));
+        let (_, shared) = file("sqlite://chat.db?mode=rwc&cache=shared");
+        assert!(shared.contains(OpenFlags::SQLITE_OPEN_SHARED_CACHE));
+        assert!(!shared.contains(OpenFlags::SQLITE_OPEN_PRIVATE_CACHE));
+    }
 }

@@ -120,3 +120,56 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use spector_core::backend::{LinkDecl, SchemaSpec};
+    use spector_core::{Attrs, Link};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn chat_log() -> &'static LogSpec {
+        const LINKS: &[LinkDecl] = &[LinkDecl::new("edits", "previous_id")];
+        Box::leak(Box::new(
+            LogSpec::new("chat_events", vec![SchemaSpec::new("Chat", 0, LINKS)]).unwrap(),
+        ))
+    }
+
+    fn event(id: Uuid, parent_id: Uuid, links: Vec<Link>) -> Event {
+        Event {
+            id,
+            parent_id,
+            schema_index: 0,
+            action_code: 1,
+            payload: Attrs::new(),
+            inserted_at: chrono::Utc::now(),
+            links,
+        }
+    }
+
+    #[test]
+    fn a_link_refused_for_another_reason_than_its_target_is_a_storage_error() {
+        let log = chat_log();
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(&crate::migration::up(log).join(";\n"))
+            .unwrap();
+        let first = Uuid::now_v7();
+        insert_event(&conn, log, &event(first, first, Vec::new())).unwrap();
+        // The same link twice: the link table's unique index refuses it.
+        let edit = Link {
+            name: "edits",
+            target: first,
+        };
+        let second = event(Uuid::now_v7(), first, vec![edit.clone(), edit]);
+        let error = insert_event(&conn, log, &second).unwrap_err();
+        assert!(matches!(error, Error::Storage(_)), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("storage error: sqlite: insert link on `chat_events` failed: UNIQUE"),
+            "{error}"
+        );
+    }
+}
