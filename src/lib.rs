@@ -85,8 +85,9 @@
 
 pub use spector_core::{
     action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event, EventLog,
-    EventMeta, Evented, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
-    RecordLink, Replay, Result, Store, Uuid, MAX_PAYLOAD_DEPTH,
+    EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent,
+    RecordAction, RecordLink, Replay, Result, Savepoint, SavepointCheck, SavepointHooks,
+    SavepointMismatch, SavepointOf, SavepointTarget, Store, Uuid, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.
@@ -148,6 +149,14 @@ pub use spector_derive::event_log;
 ///   without `_events`, `_`, and the link name.
 /// - `version = n`: stored in every new event (default 0); see
 ///   [`EventMeta::version`].
+/// - `savepoints`: the type has savepoints ([`Store::savepoint`]), whose
+///   payload is the state's serde form (the type must be `Serialize` and
+///   `Deserialize`); reads and writes start at the latest one.
+///   `savepoints(custom)`: the same, with your own [`Savepoint`] impl.
+/// - `savepoint_every = n`: a savepoint is appended automatically, in the
+///   same transaction, by the write that brings the events since the latest
+///   savepoint to `n`, so that no read or write replays more than `n`
+///   events. Implies `savepoints` when that is not given.
 ///
 /// It generates `{Struct}Action` (an enum whose variants carry the payloads:
 /// `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link

@@ -189,6 +189,18 @@ pub enum Error {
         event_id: Uuid,
     },
 
+    /// A savepoint was asked from an in-memory record that is not the
+    /// record's current state (another write came after it was read);
+    /// nothing was written. Read the record again, or take the savepoint
+    /// by id.
+    #[error("{record_type} {id} changed since it was read: the savepoint was refused")]
+    StaleRecord {
+        /// The record type.
+        record_type: &'static str,
+        /// The record id.
+        id: Uuid,
+    },
+
     /// The event log declaration is not usable (bad identifier, conflicting
     /// links …). Fix the declaration.
     #[error("event log `{table}` is misdeclared: {reason}")]

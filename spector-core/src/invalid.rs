@@ -57,6 +57,17 @@ impl Invalid {
         self.errors.get(field).map_or(&[], Vec::as_slice)
     }
 
+    /// The same errors with every field under `prefix` (`state` →
+    /// `savepoint.state`).
+    pub(crate) fn prefixed(self, prefix: &str) -> Self {
+        let errors = self
+            .errors
+            .into_iter()
+            .map(|(field, messages)| (format!("{prefix}.{field}"), messages))
+            .collect();
+        Self { errors }
+    }
+
     /// Every field with its messages, in field order.
     pub fn errors(&self) -> &BTreeMap<String, Vec<String>> {
         &self.errors

@@ -31,6 +31,8 @@ mod payload;
 mod plan;
 mod record;
 mod replay;
+mod savepoint;
+mod savepoint_check;
 mod storage;
 mod store;
 
@@ -45,6 +47,8 @@ pub use log::EventLog;
 pub use payload::MAX_PAYLOAD_DEPTH;
 pub use record::{Changeset, Evented, LogMember};
 pub use replay::Replay;
+pub use savepoint::{Savepoint, SavepointHooks, SavepointOf, SavepointTarget};
+pub use savepoint_check::{FieldMismatch, SavepointCheck, SavepointMismatch};
 pub use store::{Connect, Idempotent, Store};
 pub use uuid::Uuid;
 
@@ -61,7 +65,8 @@ pub mod backend {
     pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
     pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
     pub use crate::storage::{
-        CollectEvents, EventFilter, EventFold, EventQuery, Planned, RecordRef, Storage, WritePlan,
+        CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Planned, RecordRef,
+        Storage, WritePlan,
     };
 }
 
@@ -93,6 +98,30 @@ pub mod __private {
         }
 
         fn decode(payload: crate::Attrs) -> Result<Self, crate::Invalid> {
+            payload.into_decoded()
+        }
+    }
+
+    /// What a record type with `#[evented(savepoints)]` must be: its
+    /// savepoint is its serde form.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be saved by `#[evented(savepoints)]`",
+        label = "its savepoints are its serde form: it must implement `serde::Serialize` and `serde::Deserialize`",
+        note = "derive them, or write the hooks yourself: `savepoints(custom)` and `impl spector::Savepoint`"
+    )]
+    pub trait SerdeState: Sized {
+        /// The state's serde form.
+        fn save(&self) -> Result<crate::Attrs, crate::Invalid>;
+        /// The state from its serde form.
+        fn restore(payload: crate::Attrs) -> Result<Self, crate::Invalid>;
+    }
+
+    impl<T: Serialize + DeserializeOwned> SerdeState for T {
+        fn save(&self) -> Result<crate::Attrs, crate::Invalid> {
+            crate::Attrs::encode(self)
+        }
+
+        fn restore(payload: crate::Attrs) -> Result<Self, crate::Invalid> {
             payload.into_decoded()
         }
     }

@@ -1,6 +1,7 @@
 //! The write plans of insert, execute and delete: what happens inside the
 //! backend's transaction between loading the history and appending.
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::action::{self, RecordAction};
@@ -13,7 +14,7 @@ use crate::invalid::Invalid;
 use crate::log::EventLog;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
-use crate::storage::{Planned, RecordRef, Sealed, WritePlan};
+use crate::storage::{HistoryStart, Planned, RecordRef, Sealed, WritePlan};
 
 /// What a change does to its record.
 enum Step<R: Evented> {
@@ -23,6 +24,23 @@ enum Step<R: Evented> {
     Execute(Payload<R>),
     /// Deletes the existing record.
     Delete,
+    /// Appends a savepoint of the existing record, refusing it when the
+    /// in-memory record given is not its current state.
+    Savepoint(Option<Expected<R>>),
+}
+
+/// An in-memory record a savepoint was asked from, and how to compare it
+/// with the stored state.
+pub(crate) struct Expected<R> {
+    state: R,
+    same: fn(&R, &R) -> bool,
+}
+
+impl<R: PartialEq> Expected<R> {
+    /// `state`, compared with `==`.
+    pub(crate) fn new(state: R) -> Self {
+        Self { state, same: R::eq }
+    }
 }
 
 /// An action with the payload that will be stored for it. The action is
@@ -151,6 +169,17 @@ impl<R: Changeset> Change<R> {
         }
     }
 
+    /// A savepoint of the record `id`; `expected`, when given, must be its
+    /// current state.
+    pub(crate) fn savepoint(id: Id<R>, expected: Option<Expected<R>>) -> Self {
+        Self {
+            record: Some(id.uuid()),
+            event_id: None,
+            step: Step::Savepoint(expected),
+            span: tracing::Span::none(),
+        }
+    }
+
     /// The state of the record before the change: a fresh record for an
     /// insert, the replayed history otherwise.
     fn current_state(&self, new_id: Uuid, history: &[Event]) -> Result<R> {
@@ -180,6 +209,7 @@ impl<R: Changeset> Change<R> {
         match &self.step {
             Step::Insert(payload) | Step::Execute(payload) => payload.action.name(),
             Step::Delete => "delete",
+            Step::Savepoint(_) => "savepoint",
         }
     }
 
@@ -195,6 +225,7 @@ impl<R: Changeset> Change<R> {
                 (payload.action.code(), Some(&payload.stored))
             }
             Step::Delete => (action::DELETE, None),
+            Step::Savepoint(_) => (action::SAVEPOINT, None),
         }
     }
 
@@ -223,7 +254,7 @@ impl<R: Changeset> Change<R> {
             });
         }
         let replayed = match self.step {
-            Step::Delete => &history[..position],
+            Step::Delete | Step::Savepoint(_) => &history[..position],
             Step::Insert(_) | Step::Execute(_) => &history[..=position],
         };
         Replay::<R>::run(replayed)?.ok_or(Error::Deleted {
@@ -240,12 +271,18 @@ impl<R: Changeset> WritePlan for Change<R> {
     type Output = R;
 
     fn record(&self) -> Option<RecordRef> {
+        let start = match (R::SAVEPOINTS, self.event_id) {
+            (None, _) => HistoryStart::First,
+            (Some(_), None) => HistoryStart::LatestSavepoint,
+            (Some(_), Some(event_id)) => HistoryStart::SavepointBefore(event_id),
+        };
         self.record
             .or(self.event_id)
-            .map(|parent_id| RecordRef { parent_id })
+            .map(|parent_id| RecordRef { parent_id, start })
     }
 
     fn plan(self, history: Vec<Event>) -> Result<Planned<R>> {
+        self.span.record("events_read", history.len());
         let history = History::<R>::filter(history)?;
         if let Some(event_id) = self.event_id {
             if let Some(position) = history.iter().position(|e| e.id == event_id) {
@@ -269,19 +306,11 @@ impl<R: Changeset> WritePlan for Change<R> {
             self.span.record("record_id", tracing::field::display(id));
         }
         let state = self.current_state(id, &history)?;
-        let latest = history.last();
-        let inserted_at =
-            next_timestamp(latest.map(|e| e.inserted_at)).ok_or_else(|| Error::CorruptEvent {
-                table: R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string()),
-                event_id: latest.map_or(id, |e| e.id),
-                reason: "no event can follow it: its time is the last one Spector stores"
-                    .to_owned(),
-            })?;
         let meta = EventMeta {
             id,
             record_id: self.record.unwrap_or(id),
             version: R::VERSION,
-            inserted_at,
+            inserted_at: timestamp_after::<R>(history.last(), id)?,
         };
         let (payload, inserting) = match self.step {
             Step::Insert(payload) => (payload, true),
@@ -289,7 +318,22 @@ impl<R: Changeset> WritePlan for Change<R> {
             Step::Delete => {
                 let event = event::<R>(&meta, action::DELETE, Attrs::new());
                 return Ok(Planned::Append {
-                    event,
+                    events: vec![event],
+                    output: state,
+                });
+            }
+            Step::Savepoint(expected) => {
+                if let Some(expected) = expected {
+                    if !(expected.same)(&expected.state, &state) {
+                        return Err(Error::StaleRecord {
+                            record_type: R::NAME,
+                            id: meta.record_id,
+                        });
+                    }
+                }
+                let event = savepoint_event(&meta, &state)?;
+                return Ok(Planned::Append {
+                    events: vec![event],
                     output: state,
                 });
             }
@@ -312,11 +356,67 @@ impl<R: Changeset> WritePlan for Change<R> {
         stored.insert(reserved::UPDATED_AT, now);
         let mut event = event::<R>(&meta, code, stored);
         event.links = links;
+        let mut events = vec![event];
+        if automatic_savepoint_due::<R>(&history) {
+            let savepoint = EventMeta {
+                id: Uuid::now_v7(),
+                inserted_at: timestamp_after::<R>(events.last(), id)?,
+                ..meta
+            };
+            events.push(savepoint_event(&savepoint, &new_state)?);
+        }
         Ok(Planned::Append {
-            event,
+            events,
             output: new_state,
         })
     }
+}
+
+/// The time of an event that follows `latest` (the record's latest event,
+/// if any; `id` is the new event's).
+///
+/// # Errors
+///
+/// [`Error::CorruptEvent`] when `latest` is at the last time Spector stores.
+fn timestamp_after<R: Evented>(latest: Option<&Event>, id: Uuid) -> Result<DateTime<Utc>> {
+    next_timestamp(latest.map(|e| e.inserted_at)).ok_or_else(|| Error::CorruptEvent {
+        table: R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string()),
+        event_id: latest.map_or(id, |e| e.id),
+        reason: "no event can follow it: its time is the last one Spector stores".to_owned(),
+    })
+}
+
+/// True when a write appended after `history` (the record's events since
+/// its latest savepoint) brings the events since that savepoint to `R`'s
+/// automatic interval.
+fn automatic_savepoint_due<R: Evented>(history: &[Event]) -> bool {
+    let Some(every) = R::SAVEPOINTS.and_then(|hooks| hooks.interval()) else {
+        return false;
+    };
+    let since = history
+        .iter()
+        .rev()
+        .take_while(|event| event.action_code != action::SAVEPOINT)
+        .count();
+    since + 1 >= every.get() as usize
+}
+
+/// The savepoint event of `state`, with `meta`'s ids and time.
+///
+/// # Errors
+///
+/// [`Error::ReservedAction`] for a type without savepoints (not reached:
+/// the store's savepoint methods require them); [`Error::Invalid`] when the
+/// hook refuses or returns a payload no backend stores.
+fn savepoint_event<R: Evented>(meta: &EventMeta, state: &R) -> Result<Event> {
+    let hooks = R::SAVEPOINTS.ok_or(Error::ReservedAction {
+        record_type: R::NAME,
+        action: "savepoint",
+    })?;
+    let mut payload = hooks.payload(state)?;
+    payload.insert(reserved::VERSION, R::VERSION);
+    payload.insert(reserved::EVENT_ID, meta.id.to_string());
+    Ok(event::<R>(meta, action::SAVEPOINT, payload))
 }
 
 /// The row of a new event of record type `R`, without links.

@@ -7,6 +7,7 @@ use crate::id::Id;
 use crate::invalid::Invalid;
 use crate::link::RecordLink;
 use crate::log::{EventLog, LinkDecl};
+use crate::savepoint::SavepointHooks;
 
 /// What `#[derive(Evented)]` generates for a record type: its metadata and
 /// the glue between the struct and its event log.
@@ -31,6 +32,11 @@ pub trait Evented: Sized + Send + Sync + 'static {
     const VERSION: u32;
     /// Links the type's events may carry, with their columns and tables.
     const LINKS: &'static [LinkDecl];
+    /// How the type's savepoints are saved and restored, and how often they
+    /// are taken automatically; `None` (the default) for a type without
+    /// savepoints, whose replay refuses a savepoint event
+    /// ([`Error::UnknownActionCode`](crate::Error::UnknownActionCode)).
+    const SAVEPOINTS: Option<SavepointHooks<Self>> = None;
 
     /// The record id (= id of its first event).
     fn id(&self) -> Id<Self>;

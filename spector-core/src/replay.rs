@@ -1,8 +1,8 @@
 //! The replay engine: a record's current state from its events.
 
 use crate::action;
-use crate::error::{Error, Result};
-use crate::event::{decode_action, Event};
+use crate::error::{BoxError, Error, Result};
+use crate::event::{decode_action, Event, EventMeta};
 use crate::id::Id;
 use crate::record::Changeset;
 
@@ -47,15 +47,17 @@ impl<R: Changeset> Replay<R> {
         Ok(replay.into_state())
     }
 
-    /// Applies one event: a delete clears the state; any other event
-    /// decodes its action and payload as stored and applies it to the state
-    /// so far, or to a fresh record (id set) when there is none.
+    /// Applies one event: a delete clears the state; a savepoint replaces
+    /// it with the state the savepoint restores; any other event decodes
+    /// its action and payload as stored and applies it to the state so far,
+    /// or to a fresh record (id set) when there is none.
     ///
     /// # Errors
     ///
     /// [`Error::UnknownActionCode`] for a code the type does not declare
-    /// (a savepoint event too: restoring savepoints comes with their hook),
-    /// [`Error::Decode`] for a payload that does not decode,
+    /// (a savepoint event too, for a type without savepoints),
+    /// [`Error::Decode`] for a payload that does not decode (or a savepoint
+    /// that does not restore the record),
     /// [`Error::Replay`] when the transition refuses the event — each
     /// naming the event.
     pub fn apply(&mut self, event: &Event) -> Result<()> {
@@ -69,6 +71,10 @@ impl<R: Changeset> Replay<R> {
             event_id: event.id,
             source: invalid.into(),
         })?;
+        if event.action_code == action::SAVEPOINT {
+            self.state = Some(restore::<R>(event, &meta)?);
+            return Ok(());
+        }
         let action = decode_action::<R>(event.id, event.action_code, event.payload.clone())?;
         let base = self
             .state
@@ -100,8 +106,55 @@ impl<R: Changeset> Replay<R> {
         self.state.as_ref()
     }
 
+    /// Takes the state so far, leaving none.
+    pub(crate) fn take_state(&mut self) -> Option<R> {
+        self.state.take()
+    }
+
+    /// Continues from `state`, as after a savepoint event that restored it.
+    pub(crate) fn resume_from(&mut self, state: R) {
+        self.events += 1;
+        self.state = Some(state);
+    }
+
     /// The final state.
     pub fn into_state(self) -> Option<R> {
         self.state
     }
+}
+
+/// The state the savepoint `event` restores.
+///
+/// # Errors
+///
+/// [`Error::UnknownActionCode`] for a type without savepoints,
+/// [`Error::Decode`] when the hook refuses the payload or restores another
+/// record.
+pub(crate) fn restore<R: Changeset>(event: &Event, meta: &EventMeta) -> Result<R> {
+    let Some(hooks) = R::SAVEPOINTS else {
+        return Err(Error::UnknownActionCode {
+            record_type: R::NAME,
+            event_id: event.id,
+            code: event.action_code,
+        });
+    };
+    let decode = |source: BoxError| Error::Decode {
+        record_type: R::NAME,
+        event_id: event.id,
+        source,
+    };
+    let state = hooks
+        .restore(Id::new(event.parent_id), event.payload.clone(), meta)
+        .map_err(|invalid| decode(invalid.into()))?;
+    if state.id().uuid() != event.parent_id {
+        return Err(decode(
+            format!(
+                "the savepoint restores record {}, not its own record {}",
+                state.id().uuid(),
+                event.parent_id
+            )
+            .into(),
+        ));
+    }
+    Ok(state)
 }

@@ -14,11 +14,13 @@ use crate::log::LogSpec;
 /// backend, so adding one breaks them at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventFilter {
-    /// Every event of one record, whatever its schema index: core checks
-    /// that they belong to the record type asked for.
+    /// Every event of one record from `start` on, whatever its schema
+    /// index: core checks that they belong to the record type asked for.
     Record {
         /// The record id.
         parent_id: Uuid,
+        /// Where the history starts.
+        start: HistoryStart,
     },
     /// One event, if it belongs to the record type.
     Event {
@@ -36,6 +38,35 @@ pub enum EventFilter {
         /// The record type's schema index.
         schema_index: i32,
     },
+}
+
+/// Where a read of one record's history starts. Events are never skipped
+/// after the start; a savepoint event replaces the state of every event
+/// before it, so reading from the latest one gives the same state as
+/// reading from the first event, and costs what the events since it cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryStart {
+    /// At the record's first event.
+    First,
+    /// At the record's latest savepoint event (action code 4), or its first
+    /// event when it has none. Backends bound the read with an index, so
+    /// rows before the savepoint are not read.
+    LatestSavepoint,
+    /// As [`LatestSavepoint`](HistoryStart::LatestSavepoint), unless the
+    /// record has the event `id`: then at the latest savepoint at or before
+    /// that event (its first event when there is none), so that the event
+    /// and the state before it are in the history (an idempotent retry).
+    SavepointBefore(Uuid),
+}
+
+impl HistoryStart {
+    /// The event id of [`SavepointBefore`](HistoryStart::SavepointBefore).
+    pub fn event(self) -> Option<Uuid> {
+        match self {
+            Self::SavepointBefore(id) => Some(id),
+            Self::First | Self::LatestSavepoint => None,
+        }
+    }
 }
 
 /// A read: a selection of events and whether to load their links.
@@ -84,20 +115,38 @@ impl EventFold for CollectEvents {
 }
 
 /// The record a write works on: the backend takes its lock and loads its
-/// history (every event of the record id) before planning.
+/// history (the events of the record id from `start` on, with links) before
+/// planning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordRef {
     /// The record id.
     pub parent_id: Uuid,
+    /// Where the history the plan needs starts.
+    pub start: HistoryStart,
+}
+
+impl RecordRef {
+    /// The read of the record's history.
+    pub fn history(self) -> EventQuery {
+        EventQuery {
+            filter: EventFilter::Record {
+                parent_id: self.parent_id,
+                start: self.start,
+            },
+            with_links: true,
+        }
+    }
 }
 
 /// What a write plan decided, inside the backend's transaction.
 #[derive(Debug)]
 pub enum Planned<O> {
-    /// Append `event` (with its links) and commit; the write returns `output`.
+    /// Append `events` (with their links), in order, and commit; the write
+    /// returns `output`.
     Append {
-        /// The event to insert, links included.
-        event: Event,
+        /// The events to insert, links included: the operation's event,
+        /// then any automatic savepoint.
+        events: Vec<Event>,
         /// What the write returns once committed.
         output: O,
     },
@@ -123,9 +172,10 @@ pub trait WritePlan: Sealed + Send + 'static {
     /// The existing record this write changes; `None` for a new record.
     fn record(&self) -> Option<RecordRef>;
 
-    /// Decides the event to append, links included, from the record's
-    /// `history` (every event of the record id, oldest first, with links;
-    /// empty for a new record), or that nothing is to be written.
+    /// Decides the events to append, links included, from the record's
+    /// `history` (the events of the record id from the record's start on,
+    /// oldest first, with links; empty for a new record), or that nothing
+    /// is to be written.
     ///
     /// # Errors
     ///
@@ -150,9 +200,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()>;
 
     /// Runs one write in ONE transaction: when `plan.record()` names a
-    /// record, takes that record's write lock and loads its history; calls
-    /// [`WritePlan::plan`]; inserts the event and its links; commits. Any
-    /// error rolls everything back.
+    /// record, takes that record's write lock and loads its history
+    /// ([`RecordRef::history`]); calls [`WritePlan::plan`]; inserts the
+    /// events and their links; commits. Any error rolls everything back.
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output>;
 
     /// Streams the selected events, in order, into `fold`.

@@ -3,6 +3,7 @@
 use std::borrow::Borrow;
 
 use async_trait::async_trait;
+use serde::Serialize;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -17,7 +18,9 @@ use crate::log::{EventLog, LogSpec};
 use crate::plan::Change;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
-use crate::storage::{CollectEvents, EventFilter, EventFold, EventQuery, Storage};
+use crate::savepoint::{Savepoint, SavepointOf};
+use crate::savepoint_check::{SavepointCheck, VerifySavepoints};
+use crate::storage::{CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Storage};
 
 /// A backend that can be opened from a URL (`sqlite::memory:`,
 /// `sqlite://chat.db`, `postgres://…`).
@@ -218,7 +221,10 @@ impl<B: Storage> Store<B> {
     pub async fn get<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Option<R>> {
         let parent_id = record.into_id().uuid();
         let query = EventQuery {
-            filter: EventFilter::Record { parent_id },
+            filter: EventFilter::Record {
+                parent_id,
+                start: latest_savepoint::<R>(),
+            },
             with_links: false,
         };
         let fold = OwnEvents::<R, _>::new(ReplayFold(Replay::<R>::new()));
@@ -236,7 +242,71 @@ impl<B: Storage> Store<B> {
     ///
     /// [`Error::Storage`].
     pub async fn all_events<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Vec<Event>> {
-        self.record_events::<R>("all_events", record.into_id().uuid())
+        self.record_events::<R>("all_events", record.into_id().uuid(), HistoryStart::First)
+            .await
+    }
+
+    /// The events [`get`](Store::get) replays: from the record's latest
+    /// savepoint (included) on, oldest first, with links; every event for a
+    /// type without savepoints.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`].
+    pub async fn recent_events<R: Changeset>(&self, record: impl IntoId<R>) -> Result<Vec<Event>> {
+        self.record_events::<R>(
+            "recent_events",
+            record.into_id().uuid(),
+            latest_savepoint::<R>(),
+        )
+        .await
+    }
+
+    /// Appends a savepoint of the record: its current state, saved by the
+    /// type's [`Savepoint`] hooks, from which replay, writes and
+    /// [`get`](Store::get) start from then on. Returns that state.
+    ///
+    /// Given an in-memory record (`&record`) rather than an id, it first
+    /// checks that the record is the current state.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`], [`Error::Deleted`], [`Error::StaleRecord`] (an
+    /// in-memory record that is not the current state), [`Error::Invalid`]
+    /// when the `save` hook refuses, [`Error::Storage`].
+    pub async fn savepoint<R: Savepoint>(&self, record: impl SavepointOf<R>) -> Result<R> {
+        let target = record.target();
+        self.write(Change::savepoint(target.id, target.expected))
+            .await
+    }
+
+    /// Checks that every savepoint of the record restores the state that
+    /// replaying the events before it gives (from the previous savepoint):
+    /// that the [`Savepoint`] hooks lose nothing. Reads every event of the
+    /// record.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Store::get); a mismatch is not an error but
+    /// [`SavepointCheck::Mismatch`].
+    pub async fn verify_savepoints<R>(&self, record: impl IntoId<R>) -> Result<SavepointCheck<R>>
+    where
+        R: Savepoint + PartialEq + Serialize,
+    {
+        let parent_id = record.into_id().uuid();
+        let query = EventQuery {
+            filter: EventFilter::Record {
+                parent_id,
+                start: HistoryStart::First,
+            },
+            with_links: false,
+        };
+        let fold = OwnEvents::<R, _>::new(VerifySavepoints::<R>::new());
+        let log = R::Log::spec()?;
+        let span = read_span::<R>("verify_savepoints", log, parent_id);
+        self.backend
+            .fold_events(log, query, fold)
+            .instrument(span)
             .await
     }
 
@@ -248,7 +318,7 @@ impl<B: Storage> Store<B> {
     /// events of type `R`; as [`all_events`](Store::all_events).
     pub async fn previous_events<R: Changeset>(&self, event: &Event) -> Result<Vec<Event>> {
         let mut events = self
-            .record_events::<R>("previous_events", event.parent_id)
+            .record_events::<R>("previous_events", event.parent_id, HistoryStart::First)
             .await?;
         let position =
             events
@@ -331,14 +401,16 @@ impl<B: Storage> Store<B> {
             .await
     }
 
-    /// Every event of the record `parent_id` if it is an `R`, with links.
+    /// The events of the record `parent_id` from `start` on if it is an
+    /// `R`, with links.
     async fn record_events<R: Changeset>(
         &self,
         operation: &'static str,
         parent_id: Uuid,
+        start: HistoryStart,
     ) -> Result<Vec<Event>> {
         let query = EventQuery {
-            filter: EventFilter::Record { parent_id },
+            filter: EventFilter::Record { parent_id, start },
             with_links: true,
         };
         let fold = OwnEvents::<R, _>::new(CollectEvents::default());
@@ -362,6 +434,7 @@ impl<B: Storage> Store<B> {
             record_id = tracing::field::Empty,
             action = change.action_name(),
             event_id = tracing::field::Empty,
+            events_read = tracing::field::Empty,
         );
         if let Some(record_id) = change.record_id() {
             span.record("record_id", tracing::field::display(record_id));
@@ -519,6 +592,16 @@ impl<B: Storage> Idempotent<'_, B> {
     pub async fn delete<R: Changeset>(&self, record: impl IntoId<R>) -> Result<R> {
         let change = Change::delete(Some(self.event_id), record.into_id());
         self.store.write(change).await
+    }
+}
+
+/// Where `R`'s reads of a record's state start: at its latest savepoint
+/// when the type has savepoints.
+fn latest_savepoint<R: Evented>() -> HistoryStart {
+    if R::SAVEPOINTS.is_some() {
+        HistoryStart::LatestSavepoint
+    } else {
+        HistoryStart::First
     }
 }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
 use spector_core::action::custom_action_code;
 use spector_core::backend::{
-    EventFilter, EventFold, EventQuery, LogSpec, Planned, Storage, WritePlan,
+    EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, Planned, Storage, WritePlan,
 };
 use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
 use uuid::Uuid;
@@ -33,9 +33,10 @@ impl Memory {
     /// The rows `filter` selects, in order.
     fn select(&self, filter: &EventFilter) -> Vec<Event> {
         let rows = self.rows.lock().unwrap();
-        rows.iter()
+        let selected = rows
+            .iter()
             .filter(|row| match *filter {
-                EventFilter::Record { parent_id } => row.parent_id == parent_id,
+                EventFilter::Record { parent_id, .. } => row.parent_id == parent_id,
                 EventFilter::Event { id, schema_index } => {
                     row.id == id && row.schema_index == schema_index
                 }
@@ -52,8 +53,31 @@ impl Memory {
                 }
             })
             .cloned()
-            .collect()
+            .collect();
+        match *filter {
+            EventFilter::Record { start, .. } => since(selected, start),
+            _ => selected,
+        }
     }
+}
+
+/// A record's `events` from `start` on: the latest savepoint (before the
+/// event of `SavepointBefore` when the record has it), or all of them.
+fn since(mut events: Vec<Event>, start: HistoryStart) -> Vec<Event> {
+    let end = match start {
+        HistoryStart::First => return events,
+        HistoryStart::LatestSavepoint => events.len(),
+        HistoryStart::SavepointBefore(id) => events
+            .iter()
+            .position(|event| event.id == id)
+            .map_or(events.len(), |position| position + 1),
+    };
+    let first = events[..end]
+        .iter()
+        .rposition(|event| event.action_code == spector_core::action::SAVEPOINT)
+        .unwrap_or(0);
+    events.drain(..first);
+    events
 }
 
 #[async_trait]
@@ -69,16 +93,16 @@ impl Storage for Memory {
 
     async fn write<P: WritePlan>(&self, _log: &'static LogSpec, plan: P) -> Result<P::Output> {
         let history = match plan.record() {
-            Some(record) => self.select(&EventFilter::Record {
-                parent_id: record.parent_id,
-            }),
+            Some(record) => self.select(&record.history().filter),
             None => Vec::new(),
         };
         match plan.plan(history)? {
-            Planned::Append { mut event, output } => {
-                let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
-                event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
-                self.rows.lock().unwrap().push(event);
+            Planned::Append { events, output } => {
+                for mut event in events {
+                    let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
+                    event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
+                    self.rows.lock().unwrap().push(event);
+                }
                 Ok(output)
             }
             Planned::Unchanged(output) => Ok(output),

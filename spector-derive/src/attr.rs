@@ -14,8 +14,9 @@ use crate::case::to_camel_case;
 use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
 use crate::symbol::{
-    expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, EVENTED, EVENTED_OPTIONS, LINKS,
-    LINK_OPTIONS, LOG, PAYLOAD, TABLE, VERSION,
+    expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED, EVENTED_OPTIONS,
+    LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY, SAVEPOINT_OPTIONS, TABLE,
+    VERSION,
 };
 
 /// Everything the `#[evented(...)]` attributes of a struct say.
@@ -30,6 +31,18 @@ pub struct EventedOptions {
     pub links: Vec<Link>,
     /// `version = n`: the record type's version (0 when not given).
     pub version: Option<u32>,
+    /// `savepoints` or `savepoints(custom)`.
+    pub savepoints: Option<Savepoints>,
+    /// `savepoint_every = n`: the keyword and the interval.
+    pub savepoint_every: Option<(Ident, u32)>,
+}
+
+/// `savepoints`, as written.
+pub struct Savepoints {
+    /// The `savepoints` keyword, for spans.
+    pub key: Ident,
+    /// `savepoints(custom)`: the user implements `Savepoint`.
+    pub custom: bool,
 }
 
 /// One entry of `actions(...)`: `edit`, `edit = EditMessage`,
@@ -158,6 +171,55 @@ fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::R
             cx.error_spanned_by(&key, "duplicate `version` option");
         } else {
             options.version = Some(version);
+        }
+    } else if key == SAVEPOINTS {
+        let custom = if input.peek(token::Paren) {
+            let content;
+            parenthesized!(content in input);
+            let mut custom = false;
+            comma_list(cx, &content, |input| {
+                let option = input.call(Ident::parse_any)?;
+                if option != CUSTOM {
+                    return Err(syn::Error::new(
+                        option.span(),
+                        format!(
+                            "unknown option `{option}` of `savepoints`, {}",
+                            expected(SAVEPOINT_OPTIONS)
+                        ),
+                    ));
+                }
+                custom = true;
+                Ok(())
+            });
+            custom
+        } else {
+            false
+        };
+        if options.savepoints.is_some() {
+            cx.error_spanned_by(&key, "duplicate `savepoints` option");
+        } else {
+            options.savepoints = Some(Savepoints { key, custom });
+        }
+    } else if key == SAVEPOINT_EVERY {
+        expect_eq(input, &key, "savepoint_every = 100")?;
+        let lit = int_literal(
+            input,
+            "expected a number of events, like `savepoint_every = 100`",
+        )?;
+        let every = lit
+            .base10_parse::<u32>()
+            .ok()
+            .filter(|every| *every > 0)
+            .ok_or_else(|| {
+                syn::Error::new(
+                    lit.span(),
+                    "`savepoint_every` must be a number of events from 1 to 4294967295",
+                )
+            })?;
+        if options.savepoint_every.is_some() {
+            cx.error_spanned_by(&key, "duplicate `savepoint_every` option");
+        } else {
+            options.savepoint_every = Some((key, every));
         }
     } else {
         return Err(syn::Error::new(

@@ -278,6 +278,7 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             (log, quote!(0), unreachable_id_methods(), writes_to)
         }
     };
+    let (savepoint_hooks, savepoint_impl) = savepoints(valid, mode);
     quote! {
         #[automatically_derived]
         impl ::spector::Evented for #ident {
@@ -288,12 +289,68 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             const SCHEMA_INDEX: i32 = #schema_index;
             const VERSION: u32 = #version;
             const LINKS: &'static [::spector::__private::LinkDecl] = &[#(#links),*];
+            #savepoint_hooks
 
             #methods
         }
 
         #writes_to
+        #savepoint_impl
     }
+}
+
+/// `Evented::SAVEPOINTS` and, for `savepoints` without `custom`, the
+/// serde `Savepoint` impl; nothing for a type without savepoints.
+fn savepoints(valid: &Valid, mode: Mode) -> (TokenStream, TokenStream) {
+    let options = &valid.record.options;
+    let every = options.savepoint_every.as_ref();
+    let key = match (&options.savepoints, every) {
+        (Some(savepoints), _) => &savepoints.key,
+        (None, Some((key, _))) => key,
+        (None, None) => return (TokenStream::new(), TokenStream::new()),
+    };
+    let interval = every.map(|(_, every)| {
+        let every = Literal::u32_unsuffixed(*every);
+        quote!(.every(#every))
+    });
+    // Spanned on the keyword, so that a missing `Savepoint` impl is
+    // reported on `savepoints(custom)`.
+    let of = quote_spanned! {key.span()=> ::spector::SavepointHooks::<Self>::of() };
+    let hooks = quote! {
+        const SAVEPOINTS: ::core::option::Option<::spector::SavepointHooks<Self>> =
+            ::core::option::Option::Some(#of #interval);
+    };
+    if options.savepoints.as_ref().is_some_and(|s| s.custom) {
+        return (hooks, TokenStream::new());
+    }
+    let ident = valid.record.ident;
+    let (save, restore) = match mode {
+        Mode::Complete => (
+            quote_spanned!(key.span()=> <Self as ::spector::__private::SerdeState>::save(self)),
+            quote_spanned!(key.span()=> <Self as ::spector::__private::SerdeState>::restore(payload)),
+        ),
+        Mode::Fallback => (
+            quote!(::core::unreachable!()),
+            quote!(::core::unreachable!()),
+        ),
+    };
+    let savepoint = quote! {
+        #[automatically_derived]
+        impl ::spector::Savepoint for #ident {
+            fn save(&self) -> ::core::result::Result<::spector::Attrs, ::spector::Invalid> {
+                #save
+            }
+
+            fn restore(
+                _id: ::spector::Id<Self>,
+                payload: ::spector::Attrs,
+                _meta: &::spector::EventMeta,
+            ) -> ::core::result::Result<Self, ::spector::Invalid> {
+                #restore
+            }
+        }
+    };
+    (hooks, savepoint)
 }
 
 /// `id` and `fresh`, through the `id` field's type (`Uuid` or `Id<Self>`);

@@ -18,6 +18,12 @@ pub const ACTIONS: Symbol = Symbol("actions");
 pub const LINKS: Symbol = Symbol("links");
 /// `version = 1`: the version stored in every new event.
 pub const VERSION: Symbol = Symbol("version");
+/// `savepoints` or `savepoints(custom)`: the record type has savepoints.
+pub const SAVEPOINTS: Symbol = Symbol("savepoints");
+/// `custom` inside `savepoints(...)`: the user implements `Savepoint`.
+pub const CUSTOM: Symbol = Symbol("custom");
+/// `savepoint_every = 100`: a savepoint appended every 100 events.
+pub const SAVEPOINT_EVERY: Symbol = Symbol("savepoint_every");
 /// `payload = EditMessage` inside an action: its payload type.
 pub const PAYLOAD: Symbol = Symbol("payload");
 /// `code = 17` inside an action: its explicit stored code.
@@ -41,7 +47,9 @@ pub const ID: Symbol = Symbol("id");
 pub const EVENT_ID: Symbol = Symbol("event_id");
 
 /// The options of `#[evented(...)]`, in the order error messages list them.
-pub const EVENTED_OPTIONS: &[Symbol] = &[LOG, ACTIONS, LINKS, VERSION];
+pub const EVENTED_OPTIONS: &[Symbol] = &[LOG, ACTIONS, LINKS, VERSION, SAVEPOINTS, SAVEPOINT_EVERY];
+/// The options inside `savepoints(...)`.
+pub const SAVEPOINT_OPTIONS: &[Symbol] = &[CUSTOM];
 /// The options inside an action's parentheses.
 pub const ACTION_OPTIONS: &[Symbol] = &[PAYLOAD, CODE, ALIAS];
 /// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
@@ -92,7 +100,7 @@ mod tests {
     fn expected_lists_many_keywords_as_one_of() {
         assert_eq!(
             expected(EVENTED_OPTIONS),
-            "expected one of `log`, `actions`, `links`, `version`"
+            "expected one of `log`, `actions`, `links`, `version`, `savepoints`, `savepoint_every`"
         );
     }
 }

@@ -5,6 +5,7 @@
 //! itself; users with their own migration tool can take the SQL from [`up`]
 //! and [`down`] instead. Every statement is idempotent.
 
+use spector_core::action::SAVEPOINT;
 use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
 use spector_core::Result;
 
@@ -59,6 +60,7 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
         schema_index,
         parent_id_index,
         inserted_at_index,
+        savepoint_index,
         immutable_trigger,
         immutable_function,
         ..
@@ -79,6 +81,10 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
              ON {table} (parent_id, inserted_at, id)"
         ),
         format!("CREATE INDEX IF NOT EXISTS {inserted_at_index} ON {table} (inserted_at, id)"),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {savepoint_index} \
+             ON {table} (parent_id, inserted_at) WHERE action = {SAVEPOINT}"
+        ),
         format!(
             "CREATE OR REPLACE FUNCTION {immutable_function}() RETURNS trigger
 LANGUAGE plpgsql AS $spector$
@@ -270,7 +276,7 @@ mod tests {
              inserted_at timestamptz(6) NOT NULL)"
         );
         assert_eq!(
-            statements[1..4],
+            statements[1..5],
             [
                 "CREATE INDEX IF NOT EXISTS basic_chat_events_schema_index \
                  ON basic_chat_events (schema)",
@@ -278,6 +284,8 @@ mod tests {
                  ON basic_chat_events (parent_id, inserted_at, id)",
                 "CREATE INDEX IF NOT EXISTS basic_chat_events_inserted_at_index \
                  ON basic_chat_events (inserted_at, id)",
+                "CREATE INDEX IF NOT EXISTS basic_chat_events_savepoint_index \
+                 ON basic_chat_events (parent_id, inserted_at) WHERE action = 4",
             ]
         );
     }
@@ -285,25 +293,25 @@ mod tests {
     #[test]
     fn up_creates_the_link_table_with_its_indexes_and_trigger() {
         let statements = up(&chat_log()).unwrap();
-        assert_eq!(statements.len(), 6 + 5);
+        assert_eq!(statements.len(), 7 + 5);
         assert_eq!(
-            statements[6],
+            statements[7],
             "CREATE TABLE IF NOT EXISTS basic_chat_edits (\
              event_id uuid NOT NULL REFERENCES basic_chat_events(id) ON DELETE CASCADE, \
              previous_id uuid NOT NULL REFERENCES basic_chat_events(id) ON DELETE CASCADE)"
         );
         assert_eq!(
-            statements[7],
+            statements[8],
             "CREATE UNIQUE INDEX IF NOT EXISTS basic_chat_edits_event_id_previous_id_index \
              ON basic_chat_edits (event_id, previous_id)"
         );
         assert_eq!(
-            statements[8],
+            statements[9],
             "CREATE INDEX IF NOT EXISTS basic_chat_edits_previous_id_index \
              ON basic_chat_edits (previous_id)"
         );
         assert_eq!(
-            statements[10],
+            statements[11],
             "CREATE OR REPLACE TRIGGER basic_chat_edits_same_record \
              BEFORE INSERT OR UPDATE ON basic_chat_edits \
              FOR EACH ROW EXECUTE FUNCTION basic_chat_edits_same_record()"
@@ -312,7 +320,7 @@ mod tests {
 
     #[test]
     fn trigger_function_compares_parents_and_raises_its_sqlstate() {
-        let function = &up(&chat_log()).unwrap()[9];
+        let function = &up(&chat_log()).unwrap()[10];
         assert!(function.starts_with(
             "CREATE OR REPLACE FUNCTION basic_chat_edits_same_record() RETURNS trigger"
         ));
@@ -355,22 +363,22 @@ mod tests {
     fn a_log_without_links_has_only_the_event_table_and_its_immutability() {
         let log = LogSpec::new("notes_events", vec![]).unwrap();
         let statements = up(&log).unwrap();
-        assert_eq!(statements.len(), 6);
+        assert_eq!(statements.len(), 7);
         assert!(statements.iter().all(|sql| !sql.contains("same_record")));
         assert_eq!(
-            statements[5],
+            statements[6],
             "CREATE OR REPLACE TRIGGER notes_events_immutable \
              BEFORE UPDATE OR DELETE ON notes_events \
              FOR EACH ROW EXECUTE FUNCTION notes_events_immutable()"
         );
-        assert!(statements[4].contains(&format!("USING ERRCODE = '{IMMUTABLE_SQLSTATE}'")));
+        assert!(statements[5].contains(&format!("USING ERRCODE = '{IMMUTABLE_SQLSTATE}'")));
     }
 
     #[test]
     fn link_up_and_down_give_the_statements_of_up_and_down() {
         let log = chat_log();
         let link = &log.links()[0];
-        assert_eq!(link_up(log.table(), link).unwrap(), up(&log).unwrap()[6..]);
+        assert_eq!(link_up(log.table(), link).unwrap(), up(&log).unwrap()[7..]);
         assert_eq!(
             link_down(log.table(), link).unwrap(),
             down(&log).unwrap()[..3]

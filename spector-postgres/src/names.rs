@@ -26,6 +26,8 @@ pub(crate) struct TableNames<'a> {
     pub(crate) parent_id_index: String,
     /// The index on `(inserted_at, id)`.
     pub(crate) inserted_at_index: String,
+    /// The partial index on `(parent_id, inserted_at)` of savepoint events.
+    pub(crate) savepoint_index: String,
     /// The primary key's index, named by PostgreSQL itself (and truncated by
     /// it the way [`primary_key_index`] does); only checked for collisions.
     primary_key_index: String,
@@ -43,6 +45,7 @@ impl<'a> TableNames<'a> {
             schema_index: format!("{table}_schema_index"),
             parent_id_index: format!("{table}_parent_id_index"),
             inserted_at_index: format!("{table}_inserted_at_index"),
+            savepoint_index: format!("{table}_savepoint_index"),
             primary_key_index: primary_key_index(table),
             immutable_trigger: format!("{table}_immutable"),
             immutable_function: format!("{table}_immutable"),
@@ -56,6 +59,7 @@ impl<'a> TableNames<'a> {
             Object::new(Kind::Relation, "schema index", &self.schema_index),
             Object::new(Kind::Relation, "parent_id index", &self.parent_id_index),
             Object::new(Kind::Relation, "inserted_at index", &self.inserted_at_index),
+            Object::new(Kind::Relation, "savepoint index", &self.savepoint_index),
             Object {
                 // PostgreSQL picks (and shortens) this name itself.
                 chosen_by_server: true,

@@ -33,11 +33,9 @@ pub(crate) async fn fold_events<F: EventFold>(
     } else {
         HashMap::new()
     };
-    let mut query =
-        sqlx::query_as::<_, EventRow>(AssertSqlSafe(selection.events_sql(log))).bind(selection.id);
-    if let Some(schema) = selection.schema {
-        query = query.bind(schema);
-    }
+    let query = selection.bind(sqlx::query_as::<_, EventRow>(AssertSqlSafe(
+        selection.events_sql(log),
+    )));
     let mut rows = query.fetch(&mut *conn);
     while let Some(row) = rows
         .try_next()
@@ -61,10 +59,7 @@ async fn load_links(
     let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
     for spec in log.links() {
         let sql = selection.links_sql(log, spec.table().as_str(), spec.column().as_str());
-        let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql)).bind(selection.id);
-        if let Some(schema) = selection.schema {
-            query = query.bind(schema);
-        }
+        let query = selection.bind(sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql)));
         let mut rows = query.fetch(&mut *conn);
         while let Some((event_id, target)) = rows
             .try_next()

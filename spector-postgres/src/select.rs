@@ -1,20 +1,35 @@
 //! The SQL of each [`EventFilter`]: a `WHERE` clause over the event table
 //! (alias `e`) and its two parameters.
 
-use spector_core::backend::{EventFilter, LogSpec};
+use spector_core::action::SAVEPOINT;
+use spector_core::backend::{EventFilter, HistoryStart, LogSpec, SqlIdent};
 use spector_core::{Error, Result};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::Postgres;
 use uuid::Uuid;
 
 /// A filter as SQL: a clause over `e` with `$1` an id and, when the filter
-/// has one, `$2` the schema index.
+/// has one, a second parameter `$2`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Selection {
     /// The condition on `e`.
     pub(crate) clause: String,
     /// `$1`: the record, event or link target id.
     pub(crate) id: Uuid,
-    /// `$2`: the record type's schema index, when the clause uses it.
-    pub(crate) schema: Option<i32>,
+    /// `$2`, when the clause uses it.
+    pub(crate) second: Second,
+}
+
+/// The second parameter of a [`Selection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Second {
+    /// The clause has none.
+    None,
+    /// The record type's schema index.
+    Schema(i32),
+    /// The event id of [`HistoryStart::SavepointBefore`], or `NULL`.
+    Event(Option<Uuid>),
 }
 
 impl Selection {
@@ -24,15 +39,26 @@ impl Selection {
     /// [`Error::UnknownLink`].
     pub(crate) fn of(log: &'static LogSpec, filter: &EventFilter) -> Result<Self> {
         Ok(match filter {
-            EventFilter::Record { parent_id } => Self {
+            EventFilter::Record {
+                parent_id,
+                start: HistoryStart::First,
+            } => Self {
                 clause: "e.parent_id = $1".to_owned(),
                 id: *parent_id,
-                schema: None,
+                second: Second::None,
+            },
+            EventFilter::Record { parent_id, start } => Self {
+                clause: format!(
+                    "e.parent_id = $1 AND e.inserted_at >= {}",
+                    history_start(log.table())
+                ),
+                id: *parent_id,
+                second: Second::Event(start.event()),
             },
             EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 id: *id,
-                schema: Some(*schema_index),
+                second: Second::Schema(*schema_index),
             },
             EventFilter::LinkingTo {
                 link,
@@ -50,10 +76,23 @@ impl Selection {
                         spec.column()
                     ),
                     id: *target,
-                    schema: Some(*schema_index),
+                    second: Second::Schema(*schema_index),
                 }
             }
         })
+    }
+
+    /// `query` with the selection's parameters bound.
+    pub(crate) fn bind<'q, O>(
+        &self,
+        query: QueryAs<'q, Postgres, O, PgArguments>,
+    ) -> QueryAs<'q, Postgres, O, PgArguments> {
+        let query = query.bind(self.id);
+        match self.second {
+            Second::None => query,
+            Second::Schema(schema) => query.bind(schema),
+            Second::Event(event) => query.bind(event),
+        }
     }
 
     /// The selected event rows, in event order; columns as
@@ -81,6 +120,21 @@ impl Selection {
             clause = self.clause,
         )
     }
+}
+
+/// The time a record's history starts at, over `$1` (the record) and `$2`
+/// (an event id, or `NULL`): its latest savepoint's — or, when the record
+/// has the event `$2`, the latest savepoint's at or before it — or
+/// `-infinity` when there is none. The savepoint index answers it without
+/// reading the record's other rows.
+fn history_start(table: &SqlIdent) -> String {
+    format!(
+        "COALESCE(CASE WHEN EXISTS (SELECT 1 FROM {table} x WHERE x.id = $2 AND x.parent_id = $1) \
+         THEN (SELECT max(s.inserted_at) FROM {table} s WHERE s.parent_id = $1 AND s.action = {SAVEPOINT} \
+               AND s.inserted_at <= (SELECT x.inserted_at FROM {table} x WHERE x.id = $2)) \
+         ELSE (SELECT max(s.inserted_at) FROM {table} s WHERE s.parent_id = $1 AND s.action = {SAVEPOINT}) END, \
+         '-infinity')"
+    )
 }
 
 /// `inserted_at` as microseconds since 1970 (UTC), `NULL` when infinite or
@@ -120,9 +174,13 @@ mod tests {
     #[test]
     fn record_selects_by_parent_alone() {
         let id = Uuid::now_v7();
-        let selection = Selection::of(chat_log(), &EventFilter::Record { parent_id: id }).unwrap();
+        let filter = EventFilter::Record {
+            parent_id: id,
+            start: HistoryStart::First,
+        };
+        let selection = Selection::of(chat_log(), &filter).unwrap();
         assert_eq!(selection.clause, "e.parent_id = $1");
-        assert_eq!((selection.id, selection.schema), (id, None));
+        assert_eq!((selection.id, selection.second), (id, Second::None));
         assert_eq!(
             selection.events_sql(chat_log()),
             format!(
@@ -151,7 +209,10 @@ mod tests {
             "e.schema = $2 AND e.id IN \
              (SELECT event_id FROM basic_chat_edits WHERE previous_id = $1)"
         );
-        assert_eq!((selection.id, selection.schema), (target, Some(0)));
+        assert_eq!(
+            (selection.id, selection.second),
+            (target, Second::Schema(0))
+        );
         assert_eq!(
             selection.links_sql(log, "basic_chat_edits", "previous_id"),
             format!(

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use spector_core::backend::{CollectEvents, EventFilter, LogSpec, Planned, WritePlan};
+use spector_core::backend::{CollectEvents, LogSpec, Planned, WritePlan};
 use spector_core::{Error, Event, Link, Result};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -64,17 +64,16 @@ async fn plan_and_insert<P: WritePlan>(
                     "waited for the record's write lock"
                 );
             }
-            let filter = EventFilter::Record {
-                parent_id: record.parent_id,
-            };
-            let selection = Selection::of(log, &filter)?;
+            let selection = Selection::of(log, &record.history().filter)?;
             fold_events(conn, log, &selection, true, CollectEvents::default()).await?
         }
         None => Vec::new(),
     };
     match plan.plan(history)? {
-        Planned::Append { event, output } => {
-            insert_event(conn, log, &event).await?;
+        Planned::Append { events, output } => {
+            for event in &events {
+                insert_event(conn, log, event).await?;
+            }
             Ok(output)
         }
         Planned::Unchanged(output) => Ok(output),

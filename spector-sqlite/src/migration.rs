@@ -1,6 +1,7 @@
 //! The DDL of an event log on SQLite: event table, indexes, link tables and
 //! the triggers that keep both ends of a link in the same record.
 
+use spector_core::action::SAVEPOINT;
 use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
 
 /// The message with which an event table refuses an `UPDATE` or a `DELETE`.
@@ -36,6 +37,10 @@ pub fn up(log: &LogSpec) -> Vec<String> {
         ),
         format!(
             "CREATE INDEX IF NOT EXISTS {table}_inserted_at_index ON {table} (inserted_at, id)"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {table}_savepoint_index \
+             ON {table} (parent_id, inserted_at) WHERE action = {SAVEPOINT}"
         ),
     ];
     for event in ["update", "delete"] {

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
-use spector_core::backend::{EventFilter, EventFold, EventQuery, LogSpec, END_OF_TIME_MICROS};
+use spector_core::action::SAVEPOINT;
+use spector_core::backend::{
+    EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, SqlIdent, END_OF_TIME_MICROS,
+};
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
 
@@ -23,9 +26,22 @@ struct Selection {
 fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
     let uuid = |id: &Uuid| Value::Blob(id.as_bytes().to_vec());
     Ok(match filter {
-        EventFilter::Record { parent_id } => Selection {
+        EventFilter::Record {
+            parent_id,
+            start: HistoryStart::First,
+        } => Selection {
             clause: "e.parent_id = ?1".to_owned(),
             params: vec![uuid(parent_id)],
+        },
+        EventFilter::Record { parent_id, start } => Selection {
+            clause: format!(
+                "e.parent_id = ?1 AND e.inserted_at >= {}",
+                history_start(log.table())
+            ),
+            params: vec![
+                uuid(parent_id),
+                start.event().as_ref().map_or(Value::Null, uuid),
+            ],
         },
         EventFilter::Event { id, schema_index } => Selection {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
@@ -50,6 +66,22 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
             }
         }
     })
+}
+
+/// The time a record's history starts at, over `?1` (the record) and `?2`
+/// (an event id, or `NULL`): its latest savepoint's — or, when the record
+/// has the event `?2`, the latest savepoint's at or before it — or the
+/// first possible time when there is none. The savepoint index answers it
+/// without reading the record's other rows.
+fn history_start(table: &SqlIdent) -> String {
+    format!(
+        "COALESCE(CASE WHEN EXISTS (SELECT 1 FROM {table} x WHERE x.id = ?2 AND x.parent_id = ?1) \
+         THEN (SELECT max(s.inserted_at) FROM {table} s WHERE s.parent_id = ?1 AND s.action = {SAVEPOINT} \
+               AND s.inserted_at <= (SELECT x.inserted_at FROM {table} x WHERE x.id = ?2)) \
+         ELSE (SELECT max(s.inserted_at) FROM {table} s WHERE s.parent_id = ?1 AND s.action = {SAVEPOINT}) END, \
+         {min})",
+        min = i64::MIN
+    )
 }
 
 /// Streams the selected events into `fold`, links attached.
@@ -184,7 +216,10 @@ mod tests {
         )
         .unwrap();
         let query = EventQuery {
-            filter: EventFilter::Record { parent_id: id },
+            filter: EventFilter::Record {
+                parent_id: id,
+                start: HistoryStart::First,
+            },
             with_links: false,
         };
         (

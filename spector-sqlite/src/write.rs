@@ -3,9 +3,7 @@
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
-use spector_core::backend::{
-    CollectEvents, EventFilter, EventQuery, LogSpec, Planned, WritePlan, LINK_ACROSS_RECORDS,
-};
+use spector_core::backend::{CollectEvents, LogSpec, Planned, WritePlan, LINK_ACROSS_RECORDS};
 use spector_core::{Error, Event, Result};
 
 use crate::error::{is_foreign_key_violation, query_error};
@@ -36,20 +34,14 @@ pub(crate) fn write<P: WritePlan>(
         );
     }
     let history = match plan.record() {
-        Some(record) => {
-            let query = EventQuery {
-                filter: EventFilter::Record {
-                    parent_id: record.parent_id,
-                },
-                with_links: true,
-            };
-            fold_events(&tx, log, &query, CollectEvents::default())?
-        }
+        Some(record) => fold_events(&tx, log, &record.history(), CollectEvents::default())?,
         None => Vec::new(),
     };
     let output = match plan.plan(history)? {
-        Planned::Append { event, output } => {
-            insert_event(&tx, log, &event)?;
+        Planned::Append { events, output } => {
+            for event in &events {
+                insert_event(&tx, log, event)?;
+            }
             output
         }
         Planned::Unchanged(output) => output,

@@ -19,6 +19,23 @@ pub enum RowTime {
     Last,
 }
 
+/// An event row written by hand, with its time in microseconds since 1970.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// The event id.
+    pub id: Uuid,
+    /// The record id.
+    pub parent_id: Uuid,
+    /// The schema index.
+    pub schema: i32,
+    /// The action code.
+    pub action: i32,
+    /// The payload, as JSON text.
+    pub payload: String,
+    /// The time, in microseconds since 1970.
+    pub micros: i64,
+}
+
 /// One isolated database for one test: its own in-memory SQLite database,
 /// or its own PostgreSQL schema.
 #[async_trait]
@@ -64,6 +81,10 @@ pub trait TestDb: Send + Sync + Sized + 'static {
         payload: &str,
         time: RowTime,
     ) -> Result<(), String>;
+
+    /// Inserts many event rows by hand in one transaction, bypassing the
+    /// library (a long history in a fraction of a second).
+    async fn insert_event_rows(&self, table: &str, rows: Vec<RawEvent>) -> Result<(), String>;
 
     /// Runs one SQL statement by hand, bypassing the library.
     async fn execute_sql(&self, sql: &str) -> Result<(), String>;

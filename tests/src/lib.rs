@@ -9,11 +9,13 @@
 
 pub mod db;
 pub mod postgres_db;
+pub mod reads;
 pub mod records;
 pub mod sqlite_db;
 pub mod suite;
+pub mod tally;
 
-pub use db::{RowTime, TestDb};
+pub use db::{RawEvent, RowTime, TestDb};
 pub use postgres_db::PostgresDb;
 pub use sqlite_db::SqliteDb;
 
@@ -76,6 +78,12 @@ macro_rules! conformance_suite {
             robustness::an_idempotent_retry_writes_once_and_returns_the_first_result,
             robustness::an_event_id_reused_for_another_write_is_a_conflict,
             robustness::cancelled_writes_retried_with_their_event_id_are_stored_once,
+            savepoints::automatic_savepoints_bound_every_write,
+            savepoints::a_long_history_is_read_from_its_latest_savepoint,
+            savepoints::savepoint_replay_equals_full_replay_over_random_sequences,
+            savepoints::a_savepoint_of_a_stale_record_is_refused,
+            savepoints::an_idempotent_retry_behind_a_savepoint_writes_nothing,
+            savepoints::verify_savepoints_catches_a_hook_that_drops_a_field,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

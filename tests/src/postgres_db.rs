@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::db::{RowTime, TestDb};
+use crate::db::{RawEvent, RowTime, TestDb};
 
 /// The server the PostgreSQL tests use when `SPECTOR_PG_URL` is not set.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -156,6 +156,42 @@ impl TestDb for PostgresDb {
         .bind(payload)
         .bind(schema)
         .bind(action)
+        .execute(self.pool())
+        .await
+        .map(drop)
+        .map_err(|e| describe(&e))
+    }
+
+    async fn insert_event_rows(&self, table: &str, rows: Vec<RawEvent>) -> Result<(), String> {
+        let mut columns: (
+            Vec<Uuid>,
+            Vec<Uuid>,
+            Vec<String>,
+            Vec<i32>,
+            Vec<i32>,
+            Vec<i64>,
+        ) = Default::default();
+        for row in rows {
+            columns.0.push(row.id);
+            columns.1.push(row.parent_id);
+            columns.2.push(row.payload);
+            columns.3.push(row.schema);
+            columns.4.push(row.action);
+            columns.5.push(row.micros);
+        }
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+             SELECT id, parent_id, payload::jsonb, schema, action, \
+                    'epoch'::timestamptz + micros * interval '1 microsecond' \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::bigint[]) \
+                  AS r(id, parent_id, payload, schema, action, micros)"
+        )))
+        .bind(columns.0)
+        .bind(columns.1)
+        .bind(columns.2)
+        .bind(columns.3)
+        .bind(columns.4)
+        .bind(columns.5)
         .execute(self.pool())
         .await
         .map(drop)

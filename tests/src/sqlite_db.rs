@@ -6,7 +6,7 @@ use spector::sqlite::Sqlite;
 use spector::Store;
 use uuid::Uuid;
 
-use crate::db::{RowTime, TestDb};
+use crate::db::{RawEvent, RowTime, TestDb};
 
 /// A private in-memory SQLite database.
 pub struct SqliteDb {
@@ -109,6 +109,29 @@ impl TestDb for SqliteDb {
         self.sql(move |conn| {
             conn.execute(&sql, params![id, parent_id, payload, schema, action, now])
                 .map(drop)
+        })
+        .await
+    }
+
+    async fn insert_event_rows(&self, table: &str, rows: Vec<RawEvent>) -> Result<(), String> {
+        let sql = format!(
+            "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        );
+        self.sql(move |conn| {
+            conn.execute_batch("BEGIN")?;
+            let mut statement = conn.prepare(&sql)?;
+            for row in &rows {
+                statement.execute(params![
+                    row.id,
+                    row.parent_id,
+                    row.payload,
+                    row.schema,
+                    row.action,
+                    row.micros
+                ])?;
+            }
+            conn.execute_batch("COMMIT")
         })
         .await
     }

@@ -89,7 +89,8 @@ trait Target {
     /// The arguments of `crash_writer` for this database.
     fn writer_args(&self) -> Vec<String>;
 
-    /// A store of the test's own on the database.
+    /// A store of the test's own on the database, once the killed child's
+    /// last transaction has ended on the server too.
     async fn open(&self) -> Store<Self::Storage>;
 
     /// The event and link rows, read with SQL.
@@ -340,7 +341,28 @@ impl Target for PgSchema {
         vec!["postgres".to_owned(), pg_url(), self.name.clone()]
     }
 
+    /// Waits until the server has ended the killed child's sessions: one
+    /// may still commit what the child sent before it died.
     async fn open(&self) -> Store<Postgres> {
+        let pool = self.db.store().backend().pool();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let sessions: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            )
+            .bind(&self.name)
+            .fetch_one(pool)
+            .await
+            .expect("read pg_stat_activity");
+            if sessions == 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the killed writer's sessions never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         self.db.store().clone()
     }
 

@@ -70,9 +70,12 @@ async fn main() -> ExitCode {
     }
 }
 
-/// A pool on `url` whose connections use `schema`.
+/// A pool on `url` whose connections use `schema`, named after it in
+/// `pg_stat_activity` (the test waits for them to end after the kill).
 async fn postgres(url: &str, schema: &str) -> Result<Postgres, BoxError> {
-    let options = PgConnectOptions::from_str(url)?.options([("search_path", schema)]);
+    let options = PgConnectOptions::from_str(url)?
+        .options([("search_path", schema)])
+        .application_name(schema);
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .connect_with(options)

@@ -5,5 +5,6 @@ pub mod concurrency;
 pub mod links;
 pub mod migrations;
 pub mod robustness;
+pub mod savepoints;
 pub mod typed;
 pub mod writes;

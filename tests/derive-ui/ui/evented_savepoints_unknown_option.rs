@@ -1,0 +1,27 @@
+use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
+
+// `savepoints(...)` takes only `custom`.
+#[derive(Debug, Default, Evented)]
+#[evented(log = ChatEvents, savepoints(serde))]
+struct Chat {
+    id: Id<Chat>,
+    messages: Vec<String>,
+}
+
+event_log!(ChatEvents {
+    table: "chat_events",
+    schemas: [Chat],
+});
+
+impl Changeset for Chat {
+    fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+                self.messages.push(attrs.fetch("content")?);
+            }
+        }
+        Ok(self)
+    }
+}
+
+fn main() {}

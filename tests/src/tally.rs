@@ -1,0 +1,112 @@
+//! Record types with savepoints: [`Tally`] (serde savepoints, taken
+//! automatically every [`TALLY_SAVEPOINT_EVERY`] events) and [`Lossy`]
+//! (hand-written hooks that lose a field).
+
+use serde::{Deserialize, Serialize};
+use spector::{
+    event_log, Attrs, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent, Savepoint,
+};
+
+/// How often a [`Tally`] takes a savepoint by itself.
+pub const TALLY_SAVEPOINT_EVERY: usize = 100;
+
+/// The payload of a [`Tally`]'s actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Add {
+    /// What to add.
+    pub amount: i64,
+}
+
+/// A running total with savepoints every [`TALLY_SAVEPOINT_EVERY`] events.
+///
+/// Its `prepare_event` refuses a write whose history is longer than the
+/// interval (plus the savepoint itself): the hook sees the events since the
+/// latest savepoint, never the whole record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
+#[evented(
+    log = SavepointEvents,
+    actions(insert = Add, update = Add, reset),
+    savepoint_every = 100
+)]
+pub struct Tally {
+    /// The record id.
+    pub id: Id<Tally>,
+    /// The sum of every amount since the last reset.
+    pub total: i64,
+    /// How many actions were applied.
+    pub actions: u64,
+    /// The last amount added.
+    pub last: Option<i64>,
+}
+
+impl Changeset for Tally {
+    fn changeset(mut self, action: TallyAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            TallyAction::Insert(add) | TallyAction::Update(add) => {
+                self.total += add.amount;
+                self.last = Some(add.amount);
+            }
+            TallyAction::Reset(_) => self.total = 0,
+        }
+        self.actions += 1;
+        Ok(self)
+    }
+
+    fn prepare_event(
+        _event: &mut NewEvent<Self>,
+        history: &[Event],
+        _state: &Self,
+    ) -> Result<(), Invalid> {
+        if history.len() > TALLY_SAVEPOINT_EVERY {
+            return Err(Invalid::new(
+                "history",
+                format!("{} events reached prepare_event", history.len()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A record whose savepoint hooks forget its `note`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
+#[evented(log = SavepointEvents, savepoints(custom))]
+pub struct Lossy {
+    /// The record id.
+    pub id: Id<Lossy>,
+    /// A count, saved.
+    pub count: i64,
+    /// A note, lost by the savepoint.
+    pub note: String,
+}
+
+impl Changeset for Lossy {
+    fn changeset(mut self, action: LossyAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        let (LossyAction::Insert(attrs) | LossyAction::Update(attrs)) = action;
+        self.count += 1;
+        if let Some(note) = attrs.get::<String>("note")? {
+            self.note = note;
+        }
+        Ok(self)
+    }
+}
+
+impl Savepoint for Lossy {
+    fn save(&self) -> Result<Attrs, Invalid> {
+        let mut attrs = Attrs::new();
+        attrs.insert("count", self.count);
+        Ok(attrs)
+    }
+
+    fn restore(id: Id<Self>, payload: Attrs, _meta: &EventMeta) -> Result<Self, Invalid> {
+        Ok(Self {
+            id,
+            count: payload.fetch("count")?,
+            note: String::new(),
+        })
+    }
+}
+
+event_log!(pub SavepointEvents {
+    table: "savepoint_events",
+    schemas: [Tally, Lossy],
+});
