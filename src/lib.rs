@@ -84,10 +84,11 @@
 #![warn(missing_docs)]
 
 pub use spector_core::{
-    action, attrs, backend, reserved, Attrs, BoxError, Changeset, Connect, Error, Event, EventLog,
-    EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent,
-    RecordAction, RecordLink, Replay, Result, Savepoint, SavepointCheck, SavepointHooks,
-    SavepointMismatch, SavepointOf, SavepointTarget, Store, Uuid, MAX_PAYLOAD_DEPTH,
+    action, attrs, backend, canonical_json, reserved, Attrs, BoxError, ChainBreak, ChainCheck,
+    ChainHead, Changeset, Connect, Error, Event, EventHash, EventLog, EventMeta, Evented,
+    FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
+    RecordLink, Replay, Result, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch,
+    SavepointOf, SavepointTarget, Store, Uuid, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.
@@ -106,6 +107,10 @@ pub use spector_core::{
 /// ```
 ///
 /// - `table` (required): the event table, a plain SQL identifier.
+/// - `hashed: true`: the log is a hash chain (tamper evidence): every
+///   event stores a SHA-256 hash of its row, its links and the previous
+///   event's hash (the input is documented on [`EventHash`]); appends to
+///   the table are serialized; check it with [`Store::verify_hash_chain`].
 /// - `schemas` (required): the record types, each with its schema index.
 ///   The first type without an explicit index gets 0, every later one the
 ///   previous index + 1; explicit indexes (`Comment = 10`) may not go

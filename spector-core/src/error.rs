@@ -201,6 +201,14 @@ pub enum Error {
         id: Uuid,
     },
 
+    /// The hash chain of a log that is not hashed was asked for. Declare
+    /// the log with `hashed: true` in `event_log!`.
+    #[error("event log `{table}` is not hashed: declare it with `hashed: true`")]
+    NotHashed {
+        /// The event log's table.
+        table: String,
+    },
+
     /// The event log declaration is not usable (bad identifier, conflicting
     /// links …). Fix the declaration.
     #[error("event log `{table}` is misdeclared: {reason}")]

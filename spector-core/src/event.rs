@@ -61,6 +61,9 @@ pub struct Event {
     pub inserted_at: DateTime<Utc>,
     /// The event's outgoing links (empty when not loaded).
     pub links: Vec<Link>,
+    /// The event's stored hash, in a hashed log (`None` in other logs, and
+    /// for a row written without one); see [`EventHash`](crate::EventHash).
+    pub hash: Option<Vec<u8>>,
 }
 
 impl Event {

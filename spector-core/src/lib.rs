@@ -19,8 +19,10 @@
 
 pub mod action;
 mod attrs;
+mod chain_check;
 mod error;
 mod event;
+mod hash;
 mod history;
 mod id;
 mod identifier;
@@ -38,8 +40,10 @@ mod store;
 
 pub use action::RecordAction;
 pub use attrs::{reserved, Attrs};
+pub use chain_check::{ChainBreak, ChainCheck, ChainHead};
 pub use error::{BoxError, Error, Result};
 pub use event::{Event, EventMeta, NewEvent};
+pub use hash::{canonical_json, EventHash};
 pub use id::{Id, IntoId};
 pub use invalid::Invalid;
 pub use link::{Link, RecordLink};
@@ -65,8 +69,8 @@ pub mod backend {
     pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
     pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
     pub use crate::storage::{
-        CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Planned, RecordRef,
-        Storage, WritePlan,
+        ChainTail, CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Planned,
+        RecordRef, Storage, WritePlan,
     };
 }
 

@@ -121,6 +121,7 @@ pub struct LogSpec {
     table: SqlIdent,
     schemas: Vec<SchemaSpec>,
     links: Vec<LinkSpec>,
+    hashed: bool,
 }
 
 impl LogSpec {
@@ -220,7 +221,21 @@ impl LogSpec {
             table: table_ident,
             schemas,
             links,
+            hashed: false,
         })
+    }
+
+    /// The same log, a hash chain when `hashed` (`event_log!`'s
+    /// `hashed: true`): every event carries a SHA-256 hash over its row,
+    /// its links and the hash of the table's previous event.
+    pub fn with_hash_chain(self, hashed: bool) -> Self {
+        Self { hashed, ..self }
+    }
+
+    /// True for a hash chain: the table has a `hash` column, appends are
+    /// serialized table-wide, and every event's hash is written with it.
+    pub fn hashed(&self) -> bool {
+        self.hashed
     }
 
     /// The event table.
@@ -268,7 +283,8 @@ impl LogCell {
         Self(OnceLock::new())
     }
 
-    /// The spec, built by [`LogSpec::new`] on first use.
+    /// The spec, built by [`LogSpec::new`] on first use, a hash chain
+    /// when `hashed`.
     ///
     /// # Errors
     ///
@@ -276,10 +292,15 @@ impl LogCell {
     pub fn get_or_init(
         &'static self,
         table: &'static str,
+        hashed: bool,
         schemas: impl FnOnce() -> Vec<SchemaSpec>,
     ) -> Result<&'static LogSpec> {
         self.0
-            .get_or_init(|| LogSpec::new(table, schemas()).map_err(|e| e.to_string()))
+            .get_or_init(|| {
+                LogSpec::new(table, schemas())
+                    .map(|spec| spec.with_hash_chain(hashed))
+                    .map_err(|e| e.to_string())
+            })
             .as_ref()
             .map_err(|reason| Error::InvalidLog {
                 table: table.to_owned(),

@@ -8,13 +8,14 @@ use crate::action::{self, RecordAction};
 use crate::attrs::{reserved, Attrs};
 use crate::error::{Error, Result};
 use crate::event::{next_timestamp, Event, EventMeta, NewEvent};
+use crate::hash::EventHash;
 use crate::history::History;
 use crate::id::Id;
 use crate::invalid::Invalid;
 use crate::log::EventLog;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
-use crate::storage::{HistoryStart, Planned, RecordRef, Sealed, WritePlan};
+use crate::storage::{ChainTail, HistoryStart, Planned, RecordRef, Sealed, WritePlan};
 
 /// What a change does to its record.
 enum Step<R: Evented> {
@@ -281,7 +282,7 @@ impl<R: Changeset> WritePlan for Change<R> {
             .map(|parent_id| RecordRef { parent_id, start })
     }
 
-    fn plan(self, history: Vec<Event>) -> Result<Planned<R>> {
+    fn plan(self, history: Vec<Event>, tail: Option<ChainTail>) -> Result<Planned<R>> {
         self.span.record("events_read", history.len());
         let history = History::<R>::filter(history)?;
         if let Some(event_id) = self.event_id {
@@ -306,21 +307,25 @@ impl<R: Changeset> WritePlan for Change<R> {
             self.span.record("record_id", tracing::field::display(id));
         }
         let state = self.current_state(id, &history)?;
+        let latest = match (history.last(), &tail) {
+            (Some(event), Some(tail)) if tail.inserted_at > event.inserted_at => {
+                Some((tail.inserted_at, id))
+            }
+            (Some(event), _) => Some((event.inserted_at, event.id)),
+            (None, tail) => tail.as_ref().map(|tail| (tail.inserted_at, id)),
+        };
         let meta = EventMeta {
             id,
             record_id: self.record.unwrap_or(id),
             version: R::VERSION,
-            inserted_at: timestamp_after::<R>(history.last(), id)?,
+            inserted_at: timestamp_after::<R>(latest, id)?,
         };
         let (payload, inserting) = match self.step {
             Step::Insert(payload) => (payload, true),
             Step::Execute(payload) => (payload, false),
             Step::Delete => {
                 let event = event::<R>(&meta, action::DELETE, Attrs::new());
-                return Ok(Planned::Append {
-                    events: vec![event],
-                    output: state,
-                });
+                return appended(vec![event], state, tail);
             }
             Step::Savepoint(expected) => {
                 if let Some(expected) = expected {
@@ -332,10 +337,7 @@ impl<R: Changeset> WritePlan for Change<R> {
                     }
                 }
                 let event = savepoint_event(&meta, &state)?;
-                return Ok(Planned::Append {
-                    events: vec![event],
-                    output: state,
-                });
+                return appended(vec![event], state, tail);
             }
         };
         state.validate(&payload.action, &meta)?;
@@ -360,28 +362,50 @@ impl<R: Changeset> WritePlan for Change<R> {
         if automatic_savepoint_due::<R>(&history) {
             let savepoint = EventMeta {
                 id: Uuid::now_v7(),
-                inserted_at: timestamp_after::<R>(events.last(), id)?,
+                inserted_at: timestamp_after::<R>(Some((meta.inserted_at, id)), id)?,
                 ..meta
             };
             events.push(savepoint_event(&savepoint, &new_state)?);
         }
-        Ok(Planned::Append {
-            events,
-            output: new_state,
-        })
+        appended(events, new_state, tail)
     }
 }
 
-/// The time of an event that follows `latest` (the record's latest event,
-/// if any; `id` is the new event's).
+/// The plan that appends `events` and returns `output`; in a hashed log
+/// (`tail` given or the table empty), each event is hashed on from the
+/// one before it.
+fn appended<R: Evented>(
+    mut events: Vec<Event>,
+    output: R,
+    tail: Option<ChainTail>,
+) -> Result<Planned<R>> {
+    if R::Log::spec()?.hashed() {
+        let mut previous = tail.and_then(|tail| tail.hash);
+        for event in &mut events {
+            let hash = EventHash::of(previous.as_deref(), event)
+                .as_bytes()
+                .to_vec();
+            event.hash = Some(hash.clone());
+            previous = Some(hash);
+        }
+    }
+    Ok(Planned::Append { events, output })
+}
+
+/// The time of an event that follows `latest` (the time of the record's or
+/// the table's latest event, if any, and that event's id; `id` is the new
+/// event's).
 ///
 /// # Errors
 ///
 /// [`Error::CorruptEvent`] when `latest` is at the last time Spector stores.
-fn timestamp_after<R: Evented>(latest: Option<&Event>, id: Uuid) -> Result<DateTime<Utc>> {
-    next_timestamp(latest.map(|e| e.inserted_at)).ok_or_else(|| Error::CorruptEvent {
+fn timestamp_after<R: Evented>(
+    latest: Option<(DateTime<Utc>, Uuid)>,
+    id: Uuid,
+) -> Result<DateTime<Utc>> {
+    next_timestamp(latest.map(|(time, _)| time)).ok_or_else(|| Error::CorruptEvent {
         table: R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string()),
-        event_id: latest.map_or(id, |e| e.id),
+        event_id: latest.map_or(id, |(_, event)| event),
         reason: "no event can follow it: its time is the last one Spector stores".to_owned(),
     })
 }
@@ -429,5 +453,6 @@ fn event<R: Evented>(meta: &EventMeta, action_code: i32, payload: Attrs) -> Even
         payload,
         inserted_at: meta.inserted_at,
         links: Vec::new(),
+        hash: None,
     }
 }

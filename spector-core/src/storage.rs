@@ -1,6 +1,7 @@
 //! The storage trait that backends implement.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -29,6 +30,10 @@ pub enum EventFilter {
         /// The record type's schema index.
         schema_index: i32,
     },
+    /// Every event of the log's table, whatever its record or type, in
+    /// event order (the order of its hash chain). Backends stream it: a
+    /// read of the whole log holds one event at a time.
+    Log,
     /// The events of a record type that carry a link called `link` to `target`.
     LinkingTo {
         /// The link name.
@@ -138,6 +143,18 @@ impl RecordRef {
     }
 }
 
+/// The newest event of a hashed log's table (by `inserted_at`, then `id`),
+/// which a backend reads after taking the table's append lock and hands to
+/// the write plan: the new events chain on from its hash and come after
+/// its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainTail {
+    /// Its stored hash (`None` for a row without one).
+    pub hash: Option<Vec<u8>>,
+    /// Its time.
+    pub inserted_at: DateTime<Utc>,
+}
+
 /// What a write plan decided, inside the backend's transaction.
 #[derive(Debug)]
 pub enum Planned<O> {
@@ -175,12 +192,14 @@ pub trait WritePlan: Sealed + Send + 'static {
     /// Decides the events to append, links included, from the record's
     /// `history` (the events of the record id from the record's start on,
     /// oldest first, with links; empty for a new record), or that nothing
-    /// is to be written.
+    /// is to be written. For a hashed log, `tail` is the table's newest
+    /// event (`None` when the table is empty) and the events come back
+    /// with their `hash` set; for other logs it is `None`.
     ///
     /// # Errors
     ///
     /// Any error refuses the write: the backend rolls its transaction back.
-    fn plan(self, history: Vec<Event>) -> Result<Planned<Self::Output>>;
+    fn plan(self, history: Vec<Event>, tail: Option<ChainTail>) -> Result<Planned<Self::Output>>;
 }
 
 /// A storage backend: owns the SQL dialect, the migrations and the
@@ -199,10 +218,12 @@ pub trait Storage: Send + Sync + 'static {
     /// Drops everything [`migrate`](Storage::migrate) creates for the log.
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()>;
 
-    /// Runs one write in ONE transaction: when `plan.record()` names a
-    /// record, takes that record's write lock and loads its history
-    /// ([`RecordRef::history`]); calls [`WritePlan::plan`]; inserts the
-    /// events and their links; commits. Any error rolls everything back.
+    /// Runs one write in ONE transaction: for a hashed log, takes the
+    /// table's append lock and reads its [`ChainTail`]; otherwise, when
+    /// `plan.record()` names a record, takes that record's write lock; loads
+    /// the record's history ([`RecordRef::history`]); calls
+    /// [`WritePlan::plan`]; inserts the events (with their hashes) and their
+    /// links; commits. Any error rolls everything back.
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output>;
 
     /// Streams the selected events, in order, into `fold`.

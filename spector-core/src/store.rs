@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::action::RecordAction;
 use crate::attrs::Attrs;
+use crate::chain_check::{ChainCheck, ChainHead, VerifyChain};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::history::OwnEvents;
@@ -372,6 +373,62 @@ impl<B: Storage> Store<B> {
             },
         )
         .await
+    }
+
+    /// Verifies the hash chain of the hashed log `L`: reads every event in
+    /// chain order, streaming (one event in memory at a time), and
+    /// recomputes each hash from the event's row, its links and the
+    /// previous event's stored hash. Returns the head to keep (how many
+    /// events, the newest hash) or the first event that does not hold.
+    ///
+    /// No chain catches the removal or rewrite of its newest events by
+    /// itself: keep the head and pass it to
+    /// [`verify_hash_chain_from`](Store::verify_hash_chain_from) next time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotHashed`] for a log declared without `hashed: true`;
+    /// [`Error::CorruptEvent`] or [`Error::Decode`] for a row that is not
+    /// an event; [`Error::Storage`].
+    pub async fn verify_hash_chain<L: EventLog>(&self) -> Result<ChainCheck> {
+        self.verify_chain::<L>(None).await
+    }
+
+    /// [`verify_hash_chain`](Store::verify_hash_chain), also checking the
+    /// chain against a head kept from an earlier verification: fewer events
+    /// than it counted is [`ChainBreak::Truncated`](crate::ChainBreak::Truncated), another hash at its
+    /// position [`ChainBreak::Rewritten`](crate::ChainBreak::Rewritten).
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_hash_chain`](Store::verify_hash_chain).
+    pub async fn verify_hash_chain_from<L: EventLog>(
+        &self,
+        kept: &ChainHead,
+    ) -> Result<ChainCheck> {
+        self.verify_chain::<L>(Some(*kept)).await
+    }
+
+    async fn verify_chain<L: EventLog>(&self, kept: Option<ChainHead>) -> Result<ChainCheck> {
+        let log = L::spec()?;
+        if !log.hashed() {
+            return Err(Error::NotHashed {
+                table: log.table().to_string(),
+            });
+        }
+        let query = EventQuery {
+            filter: EventFilter::Log,
+            with_links: true,
+        };
+        let span = tracing::info_span!(
+            target: "spector",
+            "spector.verify_hash_chain",
+            table = %log.table()
+        );
+        self.backend
+            .fold_events(log, query, VerifyChain::new(kept))
+            .instrument(span)
+            .await
     }
 
     /// The events of type `R` selected by `filter`, with links, read by

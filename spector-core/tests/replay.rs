@@ -85,6 +85,7 @@ impl Rows {
             payload,
             inserted_at: self.clock,
             links: Vec::new(),
+            hash: None,
         }
     }
 }

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
 use spector_core::action::custom_action_code;
 use spector_core::backend::{
-    EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, Planned, Storage, WritePlan,
+    ChainTail, EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, Planned, Storage,
+    WritePlan,
 };
 use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
 use uuid::Uuid;
@@ -37,6 +38,7 @@ impl Memory {
             .iter()
             .filter(|row| match *filter {
                 EventFilter::Record { parent_id, .. } => row.parent_id == parent_id,
+                EventFilter::Log => true,
                 EventFilter::Event { id, schema_index } => {
                     row.id == id && row.schema_index == schema_index
                 }
@@ -96,7 +98,11 @@ impl Storage for Memory {
             Some(record) => self.select(&record.history().filter),
             None => Vec::new(),
         };
-        match plan.plan(history)? {
+        let tail = self.rows.lock().unwrap().last().map(|event| ChainTail {
+            hash: event.hash.clone(),
+            inserted_at: event.inserted_at,
+        });
+        match plan.plan(history, tail)? {
             Planned::Append { events, output } => {
                 for mut event in events {
                     let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;

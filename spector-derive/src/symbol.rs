@@ -41,6 +41,8 @@ pub const COLUMN: Symbol = Symbol("column");
 pub const TABLE: Symbol = Symbol("table");
 /// `schemas: [Chat, Comment = 10]` in `event_log!`: the record types of a log.
 pub const SCHEMAS: Symbol = Symbol("schemas");
+/// `hashed: true` in `event_log!`: the log is a hash chain.
+pub const HASHED: Symbol = Symbol("hashed");
 /// The field every record type needs: `id: Id<Self>` (or `id: Uuid`).
 pub const ID: Symbol = Symbol("id");
 /// The column every link table already has, so no link may use it.
@@ -55,7 +57,7 @@ pub const ACTION_OPTIONS: &[Symbol] = &[PAYLOAD, CODE, ALIAS];
 /// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
 pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE];
 /// The keys of an `event_log!` body.
-pub const EVENT_LOG_KEYS: &[Symbol] = &[TABLE, SCHEMAS];
+pub const EVENT_LOG_KEYS: &[Symbol] = &[TABLE, SCHEMAS, HASHED];
 
 impl Symbol {
     /// The keyword as written.

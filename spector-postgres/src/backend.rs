@@ -112,7 +112,7 @@ async fn run_locked(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(lock::LOCK_MIGRATION)
         .bind(lock::MIGRATION_CLASS)
-        .bind(lock::migration_key(table))
+        .bind(lock::table_key(table))
         .execute(&mut *conn)
         .await?;
     for statement in statements {

@@ -1,5 +1,5 @@
 //! Advisory lock keys: one per record for writes, one per table for
-//! migrations.
+//! migrations, one per hashed table for its appends.
 //!
 //! Writes take `pg_advisory_xact_lock(bigint)` on the record's key, so
 //! writers of one record queue up while writers of other records go on.
@@ -17,6 +17,14 @@ pub(crate) const LOCK_MIGRATION: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 
 /// The first key of every migration lock: `SPEC` in ASCII.
 pub(crate) const MIGRATION_CLASS: i32 = 0x5350_4543;
+
+/// The statement that takes a hashed table's append lock until the
+/// transaction ends: every append to the table queues on it, so that the
+/// chain's order is the order of the appends' times.
+pub(crate) const LOCK_CHAIN: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+
+/// The first key of every append lock of a hashed table: `SPCH` in ASCII.
+pub(crate) const CHAIN_CLASS: i32 = 0x5350_4348;
 
 /// The key of the transaction-scoped advisory lock that every write to the
 /// record `record` of the event table `table` holds, from its lock until its
@@ -42,8 +50,8 @@ pub fn record_lock_key(table: &str, record: Uuid) -> i64 {
     (folded ^ fnv1a(table)) as i64
 }
 
-/// The second key of `table`'s migration lock.
-pub(crate) fn migration_key(table: &str) -> i32 {
+/// The second key of `table`'s migration lock and of its append lock.
+pub(crate) fn table_key(table: &str) -> i32 {
     let hash = fnv1a(table);
     ((hash >> 32) ^ hash) as u32 as i32
 }
@@ -102,14 +110,14 @@ mod tests {
     }
 
     #[test]
-    fn tables_get_different_migration_keys() {
-        assert_ne!(migration_key("chat_events"), migration_key("note_events"));
+    fn tables_get_different_table_keys() {
+        assert_ne!(table_key("chat_events"), table_key("note_events"));
     }
 
     #[test]
-    fn migration_keys_never_change_for_a_table() {
+    fn table_keys_never_change_for_a_table() {
         // Every process and release must take the same lock for a table.
-        assert_eq!(migration_key("chat_events"), 1_134_583_545);
-        assert_eq!(migration_key("note_events"), -1_470_618_161);
+        assert_eq!(table_key("chat_events"), 1_134_583_545);
+        assert_eq!(table_key("note_events"), -1_470_618_161);
     }
 }

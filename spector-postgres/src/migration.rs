@@ -46,15 +46,16 @@ pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 /// would be truncated by PostgreSQL or collide with another.
 pub fn up(log: &LogSpec) -> Result<Vec<String>> {
     let names = LogNames::of(log)?;
-    let mut statements = table_up(&names.table);
+    let mut statements = table_up(&names.table, log.hashed());
     for link in &names.links {
         statements.extend(link_statements(names.table.table, link));
     }
     Ok(statements)
 }
 
-/// The statements that create the event table and its indexes.
-fn table_up(names: &TableNames<'_>) -> Vec<String> {
+/// The statements that create the event table (with the `hash` column of a
+/// hashed log, also added to a table created before) and its indexes.
+fn table_up(names: &TableNames<'_>, hashed: bool) -> Vec<String> {
     let TableNames {
         table,
         schema_index,
@@ -65,7 +66,8 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
         immutable_function,
         ..
     } = names;
-    vec![
+    let hash = if hashed { ", hash bytea" } else { "" };
+    let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {table} (\
              id uuid PRIMARY KEY, \
@@ -73,7 +75,7 @@ fn table_up(names: &TableNames<'_>) -> Vec<String> {
              payload jsonb NOT NULL, \
              schema integer NOT NULL, \
              action integer NOT NULL, \
-             inserted_at timestamptz(6) NOT NULL)"
+             inserted_at timestamptz(6) NOT NULL{hash})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {schema_index} ON {table} (schema)"),
         format!(
@@ -99,7 +101,13 @@ $spector$"
              BEFORE UPDATE OR DELETE ON {table} \
              FOR EACH ROW EXECUTE FUNCTION {immutable_function}()"
         ),
-    ]
+    ];
+    if hashed {
+        statements.push(format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS hash bytea"
+        ));
+    }
+    statements
 }
 
 /// The message with which an event table refuses an `UPDATE` or a `DELETE`.

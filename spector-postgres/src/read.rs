@@ -1,26 +1,21 @@
-//! Reading events: links first (one query per link table), then the event
-//! rows streamed into the fold one at a time.
-
-use std::collections::HashMap;
+//! Reading events: the selected rows streamed into the fold one at a time,
+//! each with its links (one array per link table) and, in a hashed log, its
+//! hash.
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use spector_core::backend::{EventFold, LogSpec};
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
 
 use crate::error::query_error;
 use crate::select::Selection;
 
-/// One event row: id, parent_id, payload (as `jsonb`'s text, parsed here so
-/// that a payload serde_json cannot read names its event), schema, action,
-/// and inserted_at as microseconds since 1970 (`None` when no `chrono` time
-/// can hold it).
-pub(crate) type EventRow = (Uuid, Uuid, String, i32, i32, Option<i64>);
-
 /// Streams the events of `selection` into `fold`, in event order, each with
-/// its links when `with_links` is set.
+/// its links when `with_links` is set: one event in memory at a time,
+/// whatever the selection's size.
 pub(crate) async fn fold_events<F: EventFold>(
     conn: &mut PgConnection,
     log: &'static LogSpec,
@@ -28,57 +23,52 @@ pub(crate) async fn fold_events<F: EventFold>(
     with_links: bool,
     mut fold: F,
 ) -> Result<F::Output> {
-    let mut links = if with_links {
-        load_links(conn, log, selection).await?
-    } else {
-        HashMap::new()
-    };
-    let query = selection.bind(sqlx::query_as::<_, EventRow>(AssertSqlSafe(
-        selection.events_sql(log),
-    )));
+    let sql = selection.events_sql(log, with_links);
+    let query = selection.bind(sqlx::query(AssertSqlSafe(sql)));
     let mut rows = query.fetch(&mut *conn);
-    while let Some(row) = rows
-        .try_next()
-        .await
-        .map_err(query_error("read events", log.table().as_str()))?
-    {
-        let mut event = decode_event(log, row)?;
-        event.links = links.remove(&event.id).unwrap_or_default();
-        fold.push(event)?;
+    let failed = query_error("read events", log.table().as_str());
+    while let Some(row) = rows.try_next().await.map_err(&failed)? {
+        fold.push(
+            decode_event(log, &row, with_links).map_err(|error| match error {
+                Decoding::Column(error) => failed(error),
+                Decoding::Event(error) => error,
+            })?,
+        )?;
     }
     fold.finish()
 }
 
-/// The links of the selected events, by event id: link tables in the log's
-/// order (by link name), each event's targets in ascending order.
-async fn load_links(
-    conn: &mut PgConnection,
-    log: &'static LogSpec,
-    selection: &Selection,
-) -> Result<HashMap<Uuid, Vec<Link>>> {
-    let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
-    for spec in log.links() {
-        let sql = selection.links_sql(log, spec.table().as_str(), spec.column().as_str());
-        let query = selection.bind(sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(sql)));
-        let mut rows = query.fetch(&mut *conn);
-        while let Some((event_id, target)) = rows
-            .try_next()
-            .await
-            .map_err(query_error("read links", log.table().as_str()))?
-        {
-            links.entry(event_id).or_default().push(Link {
-                name: spec.name(),
-                target,
-            });
-        }
-    }
-    Ok(links)
+/// Why a row did not decode.
+enum Decoding {
+    /// A column did not have the expected type.
+    Column(sqlx::Error),
+    /// The row is not a valid event.
+    Event(Error),
 }
 
-/// An event from its row (without links); a payload that is not a JSON
+impl From<sqlx::Error> for Decoding {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Column(error)
+    }
+}
+
+impl From<Error> for Decoding {
+    fn from(error: Error) -> Self {
+        Self::Event(error)
+    }
+}
+
+/// An event from its row, columns as
+/// [`Selection::events_sql`] selects them; a payload that is not a JSON
 /// object is [`Error::Decode`] naming the event, as on every backend.
-fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
-    let (id, parent_id, payload, schema_index, action_code, micros) = row;
+fn decode_event(
+    log: &'static LogSpec,
+    row: &PgRow,
+    with_links: bool,
+) -> std::result::Result<Event, Decoding> {
+    let id: Uuid = row.try_get(0)?;
+    let schema_index: i32 = row.try_get(3)?;
+    let micros: Option<i64> = row.try_get(5)?;
     let inserted_at = micros
         .and_then(DateTime::<Utc>::from_timestamp_micros)
         .ok_or_else(|| Error::CorruptEvent {
@@ -86,6 +76,7 @@ fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
             event_id: id,
             reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
         })?;
+    let payload: String = row.try_get(2)?;
     let payload = serde_json::from_str::<serde_json::Value>(&payload)
         .map_err(BoxError::from)
         .and_then(|value| Attrs::from_value(value).map_err(BoxError::from))
@@ -94,13 +85,32 @@ fn decode_event(log: &'static LogSpec, row: EventRow) -> Result<Event> {
             event_id: id,
             source,
         })?;
+    let mut column = 6;
+    let hash = if log.hashed() {
+        column += 1;
+        row.try_get(6)?
+    } else {
+        None
+    };
+    let mut links = Vec::new();
+    if with_links {
+        for spec in log.links() {
+            let targets: Vec<Uuid> = row.try_get(column)?;
+            column += 1;
+            links.extend(targets.into_iter().map(|target| Link {
+                name: spec.name(),
+                target,
+            }));
+        }
+    }
     Ok(Event {
         id,
-        parent_id,
+        parent_id: row.try_get(1)?,
         schema_index,
-        action_code,
+        action_code: row.try_get(4)?,
         payload,
         inserted_at,
-        links: Vec::new(),
+        links,
+        hash,
     })
 }

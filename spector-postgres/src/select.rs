@@ -5,31 +5,28 @@ use spector_core::action::SAVEPOINT;
 use spector_core::backend::{EventFilter, HistoryStart, LogSpec, SqlIdent};
 use spector_core::{Error, Result};
 use sqlx::postgres::PgArguments;
-use sqlx::query::QueryAs;
+use sqlx::query::Query;
 use sqlx::Postgres;
 use uuid::Uuid;
 
-/// A filter as SQL: a clause over `e` with `$1` an id and, when the filter
-/// has one, a second parameter `$2`.
+/// A filter as SQL: a clause over `e` and its parameters, `$1`, `$2`, …
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Selection {
     /// The condition on `e`.
     pub(crate) clause: String,
-    /// `$1`: the record, event or link target id.
-    pub(crate) id: Uuid,
-    /// `$2`, when the clause uses it.
-    pub(crate) second: Second,
+    /// The parameters, in order.
+    pub(crate) params: Vec<Param>,
 }
 
-/// The second parameter of a [`Selection`].
+/// One parameter of a [`Selection`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Second {
-    /// The clause has none.
-    None,
-    /// The record type's schema index.
-    Schema(i32),
+pub(crate) enum Param {
+    /// A record, event or link target id.
+    Id(Uuid),
     /// The event id of [`HistoryStart::SavepointBefore`], or `NULL`.
     Event(Option<Uuid>),
+    /// A record type's schema index.
+    Schema(i32),
 }
 
 impl Selection {
@@ -44,21 +41,22 @@ impl Selection {
                 start: HistoryStart::First,
             } => Self {
                 clause: "e.parent_id = $1".to_owned(),
-                id: *parent_id,
-                second: Second::None,
+                params: vec![Param::Id(*parent_id)],
             },
             EventFilter::Record { parent_id, start } => Self {
                 clause: format!(
                     "e.parent_id = $1 AND e.inserted_at >= {}",
                     history_start(log.table())
                 ),
-                id: *parent_id,
-                second: Second::Event(start.event()),
+                params: vec![Param::Id(*parent_id), Param::Event(start.event())],
+            },
+            EventFilter::Log => Self {
+                clause: "TRUE".to_owned(),
+                params: Vec::new(),
             },
             EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
-                id: *id,
-                second: Second::Schema(*schema_index),
+                params: vec![Param::Id(*id), Param::Schema(*schema_index)],
             },
             EventFilter::LinkingTo {
                 link,
@@ -75,49 +73,51 @@ impl Selection {
                         spec.table(),
                         spec.column()
                     ),
-                    id: *target,
-                    second: Second::Schema(*schema_index),
+                    params: vec![Param::Id(*target), Param::Schema(*schema_index)],
                 }
             }
         })
     }
 
     /// `query` with the selection's parameters bound.
-    pub(crate) fn bind<'q, O>(
+    pub(crate) fn bind<'q>(
         &self,
-        query: QueryAs<'q, Postgres, O, PgArguments>,
-    ) -> QueryAs<'q, Postgres, O, PgArguments> {
-        let query = query.bind(self.id);
-        match self.second {
-            Second::None => query,
-            Second::Schema(schema) => query.bind(schema),
-            Second::Event(event) => query.bind(event),
-        }
+        query: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        self.params.iter().fold(query, |query, param| match *param {
+            Param::Id(id) => query.bind(id),
+            Param::Event(event) => query.bind(event),
+            Param::Schema(schema) => query.bind(schema),
+        })
     }
 
     /// The selected event rows, in event order; columns as
-    /// [`EventRow`](crate::read::EventRow) reads them. The time comes as
-    /// microseconds since 1970, or `NULL` when it is infinite or beyond the
-    /// years Spector reads, so that no stored time can fail the decoding of
-    /// the whole read (the event is then named in the error).
-    pub(crate) fn events_sql(&self, log: &LogSpec) -> String {
+    /// [`decode_event`](crate::read) reads them: id, parent_id, the payload
+    /// as `jsonb`'s text, schema, action, the time as microseconds since
+    /// 1970 (`NULL` when it is infinite or beyond the years Spector reads,
+    /// so that no stored time can fail the decoding of the whole read: the
+    /// event is then named in the error); in a hashed log its hash; with
+    /// `links`, one array of targets per link table.
+    pub(crate) fn events_sql(&self, log: &LogSpec, links: bool) -> String {
+        let mut columns =
+            format!("e.id, e.parent_id, e.payload::text, e.schema, e.action, {MICROS}");
+        if log.hashed() {
+            columns.push_str(", e.hash");
+        }
+        if links {
+            for link in log.links() {
+                columns.push_str(&format!(
+                    ", ARRAY(SELECT l.{column} FROM {links} l \
+                     WHERE l.event_id = e.id ORDER BY l.{column})",
+                    column = link.column(),
+                    links = link.table(),
+                ));
+            }
+        }
         format!(
-            "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, \
-             {MICROS} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
+            "SELECT {columns} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
             log.table(),
             self.clause
-        )
-    }
-
-    /// The rows of link table `links` (with `column`) whose event is
-    /// selected: `(event_id, target)`, by event then target.
-    pub(crate) fn links_sql(&self, log: &LogSpec, links: &str, column: &str) -> String {
-        format!(
-            "SELECT l.event_id, l.{column} FROM {links} l \
-             WHERE l.event_id IN (SELECT e.id FROM {table} e WHERE {clause}) \
-             ORDER BY l.event_id, l.{column}",
-            table = log.table(),
-            clause = self.clause,
         )
     }
 }
@@ -139,7 +139,7 @@ fn history_start(table: &SqlIdent) -> String {
 
 /// `inserted_at` as microseconds since 1970 (UTC), `NULL` when infinite or
 /// at or past `END_OF_TIME_MICROS` (the year 262,142).
-const MICROS: &str = "CASE WHEN isfinite(e.inserted_at) \
+pub(crate) const MICROS: &str = "CASE WHEN isfinite(e.inserted_at) \
      AND e.inserted_at < '262142-01-01 00:00:00+00' \
      THEN (extract(epoch FROM e.inserted_at) * 1000000)::bigint END";
 
@@ -180,9 +180,9 @@ mod tests {
         };
         let selection = Selection::of(chat_log(), &filter).unwrap();
         assert_eq!(selection.clause, "e.parent_id = $1");
-        assert_eq!((selection.id, selection.second), (id, Second::None));
+        assert_eq!(selection.params, [Param::Id(id)]);
         assert_eq!(
-            selection.events_sql(chat_log()),
+            selection.events_sql(chat_log(), false),
             format!(
                 "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, {MICROS} \
                  FROM basic_chat_events e WHERE e.parent_id = $1 \
@@ -209,16 +209,14 @@ mod tests {
             "e.schema = $2 AND e.id IN \
              (SELECT event_id FROM basic_chat_edits WHERE previous_id = $1)"
         );
+        assert_eq!(selection.params, [Param::Id(target), Param::Schema(0)]);
         assert_eq!(
-            (selection.id, selection.second),
-            (target, Second::Schema(0))
-        );
-        assert_eq!(
-            selection.links_sql(log, "basic_chat_edits", "previous_id"),
+            selection.events_sql(log, true),
             format!(
-                "SELECT l.event_id, l.previous_id FROM basic_chat_edits l \
-                 WHERE l.event_id IN (SELECT e.id FROM basic_chat_events e WHERE {}) \
-                 ORDER BY l.event_id, l.previous_id",
+                "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, {MICROS}, \
+                 ARRAY(SELECT l.previous_id FROM basic_chat_edits l \
+                 WHERE l.event_id = e.id ORDER BY l.previous_id) \
+                 FROM basic_chat_events e WHERE {} ORDER BY e.inserted_at, e.id",
                 selection.clause
             )
         );

@@ -3,10 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use spector_core::backend::{CollectEvents, LogSpec, Planned, WritePlan};
+use chrono::{DateTime, Utc};
+use spector_core::backend::{ChainTail, CollectEvents, LogSpec, Planned, WritePlan};
 use spector_core::{Error, Event, Link, Result};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use uuid::Uuid;
 
 use crate::error::{query_error, sqlstate};
 use crate::lock;
@@ -41,35 +45,38 @@ pub(crate) async fn write<P: WritePlan>(
     transaction::finish(tx, work, query_error("commit", table)).await
 }
 
-/// The work of [`write`] inside its transaction.
+/// The work of [`write`] inside its transaction: in a hashed log, the
+/// table's append lock and its chain tail; otherwise the record's lock;
+/// then the history, the plan and the inserts.
 async fn plan_and_insert<P: WritePlan>(
     conn: &mut PgConnection,
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
-    let history = match plan.record() {
+    let table = log.table().as_str();
+    let record = plan.record();
+    let tail = if log.hashed() {
+        let statement = sqlx::query(lock::LOCK_CHAIN)
+            .bind(lock::CHAIN_CLASS)
+            .bind(lock::table_key(table));
+        lock(conn, table, statement, "the table's append lock").await?;
+        chain_tail(conn, log).await?
+    } else {
+        if let Some(record) = record {
+            let statement =
+                sqlx::query(lock::LOCK_RECORD).bind(lock::record_lock_key(table, record.parent_id));
+            lock(conn, table, statement, "the record's write lock").await?;
+        }
+        None
+    };
+    let history = match record {
         Some(record) => {
-            let table = log.table().as_str();
-            let asked = Instant::now();
-            sqlx::query(lock::LOCK_RECORD)
-                .bind(lock::record_lock_key(table, record.parent_id))
-                .execute(&mut *conn)
-                .await
-                .map_err(query_error("lock record", table))?;
-            let waited = asked.elapsed();
-            if waited > LOCK_WAIT_WORTH_TELLING {
-                tracing::debug!(
-                    target: "spector",
-                    waited_ms = waited.as_millis(),
-                    "waited for the record's write lock"
-                );
-            }
             let selection = Selection::of(log, &record.history().filter)?;
             fold_events(conn, log, &selection, true, CollectEvents::default()).await?
         }
         None => Vec::new(),
     };
-    match plan.plan(history)? {
+    match plan.plan(history, tail)? {
         Planned::Append { events, output } => {
             for event in &events {
                 insert_event(conn, log, event).await?;
@@ -80,20 +87,82 @@ async fn plan_and_insert<P: WritePlan>(
     }
 }
 
+/// Takes the advisory lock of `statement` (its key bound) until the
+/// transaction ends; a wait longer than [`LOCK_WAIT_WORTH_TELLING`] is
+/// traced.
+async fn lock(
+    conn: &mut PgConnection,
+    table: &'static str,
+    statement: Query<'_, Postgres, PgArguments>,
+    what: &'static str,
+) -> Result<()> {
+    let asked = Instant::now();
+    statement
+        .execute(&mut *conn)
+        .await
+        .map_err(query_error("lock", table))?;
+    let waited = asked.elapsed();
+    if waited > LOCK_WAIT_WORTH_TELLING {
+        tracing::debug!(
+            target: "spector",
+            waited_ms = waited.as_millis(),
+            lock = what,
+            "waited for a lock"
+        );
+    }
+    Ok(())
+}
+
+/// The newest event of a hashed log's table: its hash and time. The
+/// table's append lock is held, so no other append comes between this read
+/// and the commit; READ COMMITTED lets this statement see every append
+/// that held the lock before.
+async fn chain_tail(conn: &mut PgConnection, log: &'static LogSpec) -> Result<Option<ChainTail>> {
+    let table = log.table();
+    let sql = format!(
+        "SELECT e.id, e.hash, {} FROM {table} e ORDER BY e.inserted_at DESC, e.id DESC LIMIT 1",
+        crate::select::MICROS
+    );
+    let row: Option<(Uuid, Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(query_error("read the chain's tail", table.as_str()))?;
+    row.map(|(id, hash, micros)| {
+        let inserted_at = micros
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
+            .ok_or_else(|| Error::CorruptEvent {
+                table: table.to_string(),
+                event_id: id,
+                reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
+            })?;
+        Ok(ChainTail { hash, inserted_at })
+    })
+    .transpose()
+}
+
 /// Inserts the event row, then one row per link.
 async fn insert_event(conn: &mut PgConnection, log: &'static LogSpec, event: &Event) -> Result<()> {
     let table = log.table().as_str();
+    let (hash_column, hash_value) = if log.hashed() {
+        (", hash", ", $7")
+    } else {
+        ("", "")
+    };
     let sql = format!(
-        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at{hash_column}) \
+         VALUES ($1, $2, $3, $4, $5, $6{hash_value})"
     );
-    sqlx::query(AssertSqlSafe(sql))
+    let mut insert = sqlx::query(AssertSqlSafe(sql))
         .bind(event.id)
         .bind(event.parent_id)
         .bind(Json(&event.payload))
         .bind(event.schema_index)
         .bind(event.action_code)
-        .bind(event.inserted_at)
+        .bind(event.inserted_at);
+    if log.hashed() {
+        insert = insert.bind(&event.hash);
+    }
+    insert
         .execute(&mut *conn)
         .await
         .map_err(|error| match sqlstate(&error).as_deref() {

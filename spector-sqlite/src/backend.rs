@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::backend::{EventFold, EventQuery, LogSpec, SqlIdent, Storage, WritePlan};
 use spector_core::{Connect, Result};
 
 use crate::error::{query_error, SqliteError};
@@ -165,6 +165,28 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()>
 /// Runs a list of DDL statements for `log` in one transaction that takes
 /// the write lock up front (so a concurrent migration waits its turn
 /// instead of failing on a lock upgrade).
+/// Whether `table` exists.
+fn has_table(conn: &Connection, table: &SqlIdent) -> Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table.as_str()],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|count| count > 0)
+    .map_err(query_error("migrate", table.as_str()))
+}
+
+/// Whether `table` has a column called `column`.
+fn has_column(conn: &Connection, table: &SqlIdent, column: &str) -> Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table.as_str(), column],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|count| count > 0)
+    .map_err(query_error("migrate", table.as_str()))
+}
+
 fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Result<()> {
     let failed = query_error("migrate", log.table().as_str());
     let tx = conn
@@ -172,6 +194,11 @@ fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Res
         .map_err(&failed)?;
     for statement in statements {
         tx.execute_batch(&statement).map_err(&failed)?;
+    }
+    let table = log.table();
+    if log.hashed() && has_table(&tx, table)? && !has_column(&tx, table, "hash")? {
+        tx.execute_batch(&migration::add_hash_column(table))
+            .map_err(&failed)?;
     }
     tx.commit().map_err(&failed)
 }

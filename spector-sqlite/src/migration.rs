@@ -20,6 +20,7 @@ pub(crate) const IMMUTABLE: &str = "spector: events are immutable";
 /// ```
 pub fn up(log: &LogSpec) -> Vec<String> {
     let table = log.table();
+    let hash = if log.hashed() { ", hash BLOB" } else { "" };
     let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {table} (\
@@ -28,7 +29,7 @@ pub fn up(log: &LogSpec) -> Vec<String> {
              payload TEXT NOT NULL, \
              schema INTEGER NOT NULL, \
              action INTEGER NOT NULL, \
-             inserted_at INTEGER NOT NULL)"
+             inserted_at INTEGER NOT NULL{hash})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {table}_schema_index ON {table} (schema)"),
         format!(
@@ -54,6 +55,13 @@ pub fn up(log: &LogSpec) -> Vec<String> {
         statements.extend(link_up(table, link));
     }
     statements
+}
+
+/// The statement that adds the `hash` column to an event table created
+/// before its log was declared `hashed` (SQLite has no `ADD COLUMN IF NOT
+/// EXISTS`: `migrate` runs it only when the column is missing).
+pub fn add_hash_column(table: &SqlIdent) -> String {
+    format!("ALTER TABLE {table} ADD COLUMN hash BLOB")
 }
 
 /// The statements that create one link table of the event table `table`;

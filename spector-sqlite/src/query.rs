@@ -1,7 +1,5 @@
 //! Reading events: the SQL of each [`EventFilter`], links included.
 
-use std::collections::HashMap;
-
 use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
@@ -42,6 +40,10 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
                 uuid(parent_id),
                 start.event().as_ref().map_or(Value::Null, uuid),
             ],
+        },
+        EventFilter::Log => Selection {
+            clause: "1 = 1".to_owned(),
+            params: Vec::new(),
         },
         EventFilter::Event { id, schema_index } => Selection {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
@@ -84,7 +86,9 @@ fn history_start(table: &SqlIdent) -> String {
     )
 }
 
-/// Streams the selected events into `fold`, links attached.
+/// Streams the selected events into `fold`, each row with its links (one
+/// subquery per link table) and, in a hashed log, its hash: one event in
+/// memory at a time, whatever the selection's size.
 pub(crate) fn fold_events<F: EventFold>(
     conn: &Connection,
     log: &'static LogSpec,
@@ -93,13 +97,9 @@ pub(crate) fn fold_events<F: EventFold>(
 ) -> Result<F::Output> {
     let table = log.table().as_str();
     let selection = select(log, &query.filter)?;
-    let mut links = if query.with_links {
-        load_links(conn, log, &selection)?
-    } else {
-        HashMap::new()
-    };
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id",
+        "SELECT {} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id",
+        columns(log, query.with_links),
         selection.clause
     );
     let failed = query_error("read events", table);
@@ -108,51 +108,35 @@ pub(crate) fn fold_events<F: EventFold>(
         .query(params_from_iter(&selection.params))
         .map_err(&failed)?;
     while let Some(row) = rows.next().map_err(&failed)? {
-        let mut event = decode_event(log, row)?;
-        event.links = links.remove(&event.id).unwrap_or_default();
-        fold.push(event)?;
+        fold.push(decode_event(log, row, query.with_links)?)?;
     }
     fold.finish()
 }
 
-/// The links of the selected events, one query per link table.
-fn load_links(
-    conn: &Connection,
-    log: &LogSpec,
-    selection: &Selection,
-) -> Result<HashMap<Uuid, Vec<Link>>> {
-    let failed = query_error("read links", log.table().as_str());
-    let mut links: HashMap<Uuid, Vec<Link>> = HashMap::new();
-    for spec in log.links() {
-        let sql = format!(
-            "SELECT l.event_id, l.{column} FROM {links} l \
-             WHERE l.event_id IN (SELECT e.id FROM {table} e WHERE {clause}) \
-             ORDER BY l.event_id, l.{column}",
-            column = spec.column(),
-            links = spec.table(),
-            table = log.table(),
-            clause = selection.clause,
-        );
-        let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
-        let mut rows = statement
-            .query(params_from_iter(&selection.params))
-            .map_err(&failed)?;
-        while let Some(row) = rows.next().map_err(&failed)? {
-            let event_id: Uuid = row.get(0).map_err(&failed)?;
-            let target: Uuid = row.get(1).map_err(&failed)?;
-            links.entry(event_id).or_default().push(Link {
-                name: spec.name(),
-                target,
-            });
+/// The columns of an event row, in the order [`decode_event`] reads them:
+/// the row, its hash in a hashed log, then with `links` one column per
+/// link table listing the event's targets (hex, comma-separated).
+fn columns(log: &LogSpec, links: bool) -> String {
+    let mut columns = EVENT_COLUMNS.to_owned();
+    if log.hashed() {
+        columns.push_str(", e.hash");
+    }
+    if links {
+        for link in log.links() {
+            columns.push_str(&format!(
+                ", (SELECT group_concat(hex(l.{column}), ',') FROM {links} l WHERE l.event_id = e.id)",
+                column = link.column(),
+                links = link.table(),
+            ));
         }
     }
-    Ok(links)
+    columns
 }
 
-/// One event row (without links).
+/// One event row, its hash and its links as [`columns`] selects them.
 /// A payload that is not a JSON object is [`Error::Decode`] naming the
 /// event, as on every backend.
-fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
+fn decode_event(log: &'static LogSpec, row: &Row<'_>, with_links: bool) -> Result<Event> {
     let table = log.table().as_str();
     let failed = query_error("read events", table);
     let id: Uuid = row.get(0).map_err(&failed)?;
@@ -186,8 +170,43 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>) -> Result<Event> {
                     "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"
                 ))
             })?,
-        links: Vec::new(),
+        links: if with_links {
+            decode_links(log, row, &failed)?
+        } else {
+            Vec::new()
+        },
+        hash: if log.hashed() {
+            row.get(6).map_err(&failed)?
+        } else {
+            None
+        },
     })
+}
+
+/// The links of the event `row`, from one column per link table after the
+/// row's (and its hash's) columns: link tables in the log's order, each
+/// event's targets ascending.
+fn decode_links(
+    log: &LogSpec,
+    row: &Row<'_>,
+    failed: &impl Fn(rusqlite::Error) -> Error,
+) -> Result<Vec<Link>> {
+    let first = if log.hashed() { 7 } else { 6 };
+    let mut links = Vec::new();
+    for (i, spec) in log.links().iter().enumerate() {
+        let targets: Option<String> = row.get(first + i).map_err(failed)?;
+        let mut targets = targets
+            .iter()
+            .flat_map(|targets| targets.split(','))
+            .map(|hex| Uuid::try_parse(hex).map_err(Error::storage))
+            .collect::<Result<Vec<Uuid>>>()?;
+        targets.sort_unstable();
+        links.extend(targets.into_iter().map(|target| Link {
+            name: spec.name(),
+            target,
+        }));
+    }
+    Ok(links)
 }
 
 #[cfg(test)]

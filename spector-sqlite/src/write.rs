@@ -2,9 +2,13 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::DateTime;
 use rusqlite::{params, Connection, TransactionBehavior};
-use spector_core::backend::{CollectEvents, LogSpec, Planned, WritePlan, LINK_ACROSS_RECORDS};
+use spector_core::backend::{
+    ChainTail, CollectEvents, LogSpec, Planned, WritePlan, END_OF_TIME_MICROS, LINK_ACROSS_RECORDS,
+};
 use spector_core::{Error, Event, Result};
+use uuid::Uuid;
 
 use crate::error::{is_foreign_key_violation, query_error};
 use crate::query::fold_events;
@@ -37,7 +41,12 @@ pub(crate) fn write<P: WritePlan>(
         Some(record) => fold_events(&tx, log, &record.history(), CollectEvents::default())?,
         None => Vec::new(),
     };
-    let output = match plan.plan(history)? {
+    let tail = if log.hashed() {
+        chain_tail(&tx, log)?
+    } else {
+        None
+    };
+    let output = match plan.plan(history, tail)? {
         Planned::Append { events, output } => {
             for event in &events {
                 insert_event(&tx, log, event)?;
@@ -50,24 +59,65 @@ pub(crate) fn write<P: WritePlan>(
     Ok(output)
 }
 
-/// Inserts the event row and its link rows.
+/// The newest event of a hashed log's table: its hash and time. The write
+/// transaction holds the database's write lock, so no other append can
+/// come between this read and the commit.
+fn chain_tail(conn: &Connection, log: &'static LogSpec) -> Result<Option<ChainTail>> {
+    let table = log.table();
+    let failed = query_error("read the chain's tail", table.as_str());
+    let sql = format!(
+        "SELECT id, hash, inserted_at FROM {table} ORDER BY inserted_at DESC, id DESC LIMIT 1"
+    );
+    let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
+    let mut rows = statement.query([]).map_err(&failed)?;
+    let Some(row) = rows.next().map_err(&failed)? else {
+        return Ok(None);
+    };
+    let id: Uuid = row.get(0).map_err(&failed)?;
+    let micros: i64 = row.get(2).map_err(&failed)?;
+    let inserted_at = (micros < END_OF_TIME_MICROS)
+        .then(|| DateTime::from_timestamp_micros(micros))
+        .flatten()
+        .ok_or_else(|| Error::CorruptEvent {
+            table: table.to_string(),
+            event_id: id,
+            reason: format!(
+                "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"
+            ),
+        })?;
+    Ok(Some(ChainTail {
+        hash: row.get(1).map_err(&failed)?,
+        inserted_at,
+    }))
+}
+
+/// Inserts the event row (with its hash in a hashed log) and its link rows.
 fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Result<()> {
     let table = log.table();
     let payload = serde_json::to_string(&event.payload).map_err(Error::storage)?;
     let sql = format!(
-        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at{}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6{})",
+        if log.hashed() { ", hash" } else { "" },
+        if log.hashed() { ", ?7" } else { "" },
     );
     conn.prepare_cached(&sql)
         .and_then(|mut statement| {
-            statement.execute(params![
+            let row = params![
                 event.id,
                 event.parent_id,
                 payload,
                 event.schema_index,
                 event.action_code,
                 event.inserted_at.timestamp_micros(),
-            ])
+            ];
+            if log.hashed() {
+                let mut row = row.to_vec();
+                row.push(&event.hash);
+                statement.execute(row.as_slice())
+            } else {
+                statement.execute(row)
+            }
         })
         .map_err(|error| match error {
             rusqlite::Error::SqliteFailure(ref failure, _)
@@ -137,6 +187,7 @@ mod tests {
             payload: Attrs::new(),
             inserted_at: chrono::Utc::now(),
             links,
+            hash: None,
         }
     }
 

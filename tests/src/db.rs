@@ -36,6 +36,30 @@ pub struct RawEvent {
     pub micros: i64,
 }
 
+/// A change made to a hashed log behind the library's back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tamper {
+    /// The event's payload replaced (JSON text).
+    SetPayload(Uuid, String),
+    /// The event deleted (its links go with it).
+    Delete(Uuid),
+    /// The two events' times swapped.
+    SwapTimes(Uuid, Uuid),
+    /// The event's stored hash replaced.
+    SetHash(Uuid, Vec<u8>),
+    /// The event moved to another record.
+    SetParent(Uuid, Uuid),
+    /// Every link row of the event in a link table deleted.
+    DeleteLinks {
+        /// The link table.
+        table: String,
+        /// The event whose links go.
+        event_id: Uuid,
+    },
+    /// A new event row with the given hash.
+    Insert(RawEvent, Vec<u8>),
+}
+
 /// One isolated database for one test: its own in-memory SQLite database,
 /// or its own PostgreSQL schema.
 #[async_trait]
@@ -85,6 +109,10 @@ pub trait TestDb: Send + Sync + Sized + 'static {
     /// Inserts many event rows by hand in one transaction, bypassing the
     /// library (a long history in a fraction of a second).
     async fn insert_event_rows(&self, table: &str, rows: Vec<RawEvent>) -> Result<(), String>;
+
+    /// Changes the event table `table` of a hashed log by hand, its
+    /// immutability triggers set aside.
+    async fn tamper(&self, table: &str, tamper: Tamper) -> Result<(), String>;
 
     /// Runs one SQL statement by hand, bypassing the library.
     async fn execute_sql(&self, sql: &str) -> Result<(), String>;

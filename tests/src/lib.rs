@@ -15,7 +15,7 @@ pub mod sqlite_db;
 pub mod suite;
 pub mod tally;
 
-pub use db::{RawEvent, RowTime, TestDb};
+pub use db::{RawEvent, RowTime, Tamper, TestDb};
 pub use postgres_db::PostgresDb;
 pub use sqlite_db::SqliteDb;
 
@@ -84,6 +84,11 @@ macro_rules! conformance_suite {
             savepoints::a_savepoint_of_a_stale_record_is_refused,
             savepoints::an_idempotent_retry_behind_a_savepoint_writes_nothing,
             savepoints::verify_savepoints_catches_a_hook_that_drops_a_field,
+            hash_chain::an_untouched_hashed_log_verifies_every_event,
+            hash_chain::tampering_is_caught_at_the_right_event,
+            hash_chain::a_link_added_afterwards_is_caught,
+            hash_chain::a_kept_head_catches_a_truncated_or_rewritten_tail,
+            hash_chain::concurrent_writers_keep_one_chain,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

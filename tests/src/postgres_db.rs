@@ -14,7 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::db::{RawEvent, RowTime, TestDb};
+use crate::db::{RawEvent, RowTime, Tamper, TestDb};
 
 /// The server the PostgreSQL tests use when `SPECTOR_PG_URL` is not set.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -196,6 +196,62 @@ impl TestDb for PostgresDb {
         .await
         .map(drop)
         .map_err(|e| describe(&e))
+    }
+
+    async fn tamper(&self, table: &str, tamper: Tamper) -> Result<(), String> {
+        execute_on(
+            self.pool(),
+            &format!("ALTER TABLE {table} DISABLE TRIGGER USER"),
+        )
+        .await?;
+        let query = |sql: String| sqlx::query(AssertSqlSafe(sql));
+        let statement = match tamper {
+            Tamper::SetPayload(id, payload) => query(format!(
+                "UPDATE {table} SET payload = $2::jsonb WHERE id = $1"
+            ))
+            .bind(id)
+            .bind(payload),
+            Tamper::Delete(id) => query(format!("DELETE FROM {table} WHERE id = $1")).bind(id),
+            Tamper::SwapTimes(a, b) => query(format!(
+                "UPDATE {table} SET inserted_at = CASE id \
+                 WHEN $1 THEN (SELECT inserted_at FROM {table} WHERE id = $2) \
+                 ELSE (SELECT inserted_at FROM {table} WHERE id = $1) END \
+                 WHERE id IN ($1, $2)"
+            ))
+            .bind(a)
+            .bind(b),
+            Tamper::SetHash(id, hash) => {
+                query(format!("UPDATE {table} SET hash = $2 WHERE id = $1"))
+                    .bind(id)
+                    .bind(hash)
+            }
+            Tamper::SetParent(id, parent) => {
+                query(format!("UPDATE {table} SET parent_id = $2 WHERE id = $1"))
+                    .bind(id)
+                    .bind(parent)
+            }
+            Tamper::DeleteLinks {
+                table: links,
+                event_id,
+            } => query(format!("DELETE FROM {links} WHERE event_id = $1")).bind(event_id),
+            Tamper::Insert(row, hash) => query(format!(
+                "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at, hash) \
+                 VALUES ($1, $2, $3::jsonb, $4, $5, \
+                         'epoch'::timestamptz + $6 * interval '1 microsecond', $7)"
+            ))
+            .bind(row.id)
+            .bind(row.parent_id)
+            .bind(row.payload)
+            .bind(row.schema)
+            .bind(row.action)
+            .bind(row.micros)
+            .bind(hash),
+        };
+        statement
+            .execute(self.pool())
+            .await
+            .map(drop)
+            .map_err(|e| describe(&e))
     }
 
     async fn execute_sql(&self, sql: &str) -> Result<(), String> {

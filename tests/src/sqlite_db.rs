@@ -6,7 +6,7 @@ use spector::sqlite::Sqlite;
 use spector::Store;
 use uuid::Uuid;
 
-use crate::db::{RawEvent, RowTime, TestDb};
+use crate::db::{RawEvent, RowTime, Tamper, TestDb};
 
 /// A private in-memory SQLite database.
 pub struct SqliteDb {
@@ -132,6 +132,73 @@ impl TestDb for SqliteDb {
                 ])?;
             }
             conn.execute_batch("COMMIT")
+        })
+        .await
+    }
+
+    async fn tamper(&self, table: &str, tamper: Tamper) -> Result<(), String> {
+        let table = table.to_owned();
+        self.sql(move |conn| {
+            conn.execute_batch(&format!(
+                "DROP TRIGGER IF EXISTS {table}_immutable_on_update; \
+                 DROP TRIGGER IF EXISTS {table}_immutable_on_delete;"
+            ))?;
+            match tamper {
+                Tamper::SetPayload(id, payload) => conn.execute(
+                    &format!("UPDATE {table} SET payload = ?2 WHERE id = ?1"),
+                    params![id, payload],
+                ),
+                Tamper::Delete(id) => {
+                    conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), params![id])
+                }
+                Tamper::SwapTimes(a, b) => {
+                    // Both times first: SQLite's UPDATE would see its own
+                    // first change when setting the second row.
+                    let time = |id: Uuid| {
+                        conn.query_row(
+                            &format!("SELECT inserted_at FROM {table} WHERE id = ?1"),
+                            params![id],
+                            |row| row.get::<_, i64>(0),
+                        )
+                    };
+                    let (time_a, time_b) = (time(a)?, time(b)?);
+                    let set = format!("UPDATE {table} SET inserted_at = ?2 WHERE id = ?1");
+                    conn.execute(&set, params![a, time_b])?;
+                    conn.execute(&set, params![b, time_a])
+                }
+                Tamper::SetHash(id, hash) => conn.execute(
+                    &format!("UPDATE {table} SET hash = ?2 WHERE id = ?1"),
+                    params![id, hash],
+                ),
+                Tamper::SetParent(id, parent) => conn.execute(
+                    &format!("UPDATE {table} SET parent_id = ?2 WHERE id = ?1"),
+                    params![id, parent],
+                ),
+                Tamper::DeleteLinks {
+                    table: links,
+                    event_id,
+                } => conn.execute(
+                    &format!("DELETE FROM {links} WHERE event_id = ?1"),
+                    params![event_id],
+                ),
+                Tamper::Insert(row, hash) => conn.execute(
+                    &format!(
+                        "INSERT INTO {table} \
+                         (id, parent_id, payload, schema, action, inserted_at, hash) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                    ),
+                    params![
+                        row.id,
+                        row.parent_id,
+                        row.payload,
+                        row.schema,
+                        row.action,
+                        row.micros,
+                        hash
+                    ],
+                ),
+            }
+            .map(drop)
         })
         .await
     }

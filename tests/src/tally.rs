@@ -1,6 +1,7 @@
 //! Record types with savepoints: [`Tally`] (serde savepoints, taken
-//! automatically every [`TALLY_SAVEPOINT_EVERY`] events) and [`Lossy`]
-//! (hand-written hooks that lose a field).
+//! automatically every [`TALLY_SAVEPOINT_EVERY`] events), [`Lossy`]
+//! (hand-written hooks that lose a field), and [`Entry`] in the hashed log
+//! [`ChainEvents`].
 
 use serde::{Deserialize, Serialize};
 use spector::{
@@ -109,4 +110,62 @@ impl Savepoint for Lossy {
 event_log!(pub SavepointEvents {
     table: "savepoint_events",
     schemas: [Tally, Lossy],
+});
+
+/// An entry of a hashed log: it may amend an earlier event of its record
+/// (a link) and has savepoints, so that every kind of event is chained.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
+#[evented(
+    log = ChainEvents,
+    actions(amend = Amend),
+    links(amends = "amended_id"),
+    savepoints
+)]
+pub struct Entry {
+    /// The record id.
+    pub id: Id<Entry>,
+    /// The latest payload.
+    pub body: Attrs,
+    /// How many amendments it had.
+    pub amendments: u32,
+}
+
+/// The payload of `amend`: the event amended, and a new body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Amend {
+    /// The event amended (linked).
+    pub amends: spector::Uuid,
+    /// The new body.
+    pub body: Attrs,
+}
+
+impl Changeset for Entry {
+    fn changeset(mut self, action: EntryAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            EntryAction::Insert(body) | EntryAction::Update(body) => self.body = body,
+            EntryAction::Amend(amend) => {
+                self.body = amend.body;
+                self.amendments += 1;
+            }
+        }
+        Ok(self)
+    }
+
+    fn prepare_event(
+        event: &mut NewEvent<Self>,
+        _history: &[Event],
+        _state: &Self,
+    ) -> Result<(), Invalid> {
+        if let EntryAction::Amend(amend) = event.action() {
+            let target = amend.amends;
+            event.link(EntryLink::Amends, target);
+        }
+        Ok(())
+    }
+}
+
+event_log!(pub ChainEvents {
+    table: "chain_events",
+    schemas: [Entry],
+    hashed: true,
 });

@@ -3,11 +3,13 @@
 
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::{braced, bracketed, token, Attribute, Ident, LitInt, LitStr, Path, Token, Visibility};
+use syn::{
+    braced, bracketed, token, Attribute, Ident, LitBool, LitInt, LitStr, Path, Token, Visibility,
+};
 
 use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
-use crate::symbol::{expected, EVENT_LOG_KEYS, SCHEMAS, TABLE};
+use crate::symbol::{expected, EVENT_LOG_KEYS, HASHED, SCHEMAS, TABLE};
 
 /// An `event_log!` invocation.
 pub struct LogInput {
@@ -21,6 +23,8 @@ pub struct LogInput {
     pub table: Option<LitStr>,
     /// `schemas: [...]` (required, checked in `valid.rs`), in order.
     pub schemas: Option<Vec<Schema>>,
+    /// `hashed: true`: the log is a hash chain (default false).
+    pub hashed: Option<LitBool>,
 }
 
 /// One entry of `schemas`: a record type with an optional explicit index.
@@ -54,6 +58,7 @@ impl LogInput {
             ident,
             table: None,
             schemas: None,
+            hashed: None,
         };
         comma_list(cx, &content, |input| log.entry(cx, input));
         Ok(log)
@@ -98,6 +103,17 @@ impl LogInput {
                 cx.error_spanned_by(&key, "duplicate `schemas`");
             } else {
                 self.schemas = Some(entries);
+            }
+        } else if key == HASHED {
+            input.parse::<Token![:]>()?;
+            if !input.peek(LitBool) {
+                return Err(input.error("expected `hashed: true` or `hashed: false`"));
+            }
+            let hashed: LitBool = input.parse()?;
+            if self.hashed.is_some() {
+                cx.error_spanned_by(&key, "duplicate `hashed`");
+            } else {
+                self.hashed = Some(hashed);
             }
         } else {
             return Err(syn::Error::new(

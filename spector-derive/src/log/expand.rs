@@ -13,6 +13,7 @@ pub fn event_log(log: &ValidLog) -> TokenStream {
     let vis = log.vis;
     let ident = log.ident;
     let table = &log.table;
+    let hashed = log.hashed;
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let doc = (!has_docs).then(|| {
         let doc = format!(" The event log `{table}`.");
@@ -43,7 +44,7 @@ pub fn event_log(log: &ValidLog) -> TokenStream {
         impl ::spector::EventLog for #ident {
             fn spec() -> ::spector::Result<&'static ::spector::backend::LogSpec> {
                 static SPEC: ::spector::__private::LogCell = ::spector::__private::LogCell::new();
-                SPEC.get_or_init(#table, || ::std::vec![#(#entries),*])
+                SPEC.get_or_init(#table, #hashed, || ::std::vec![#(#entries),*])
             }
         }
 

@@ -20,6 +20,8 @@ pub struct ValidLog<'a> {
     pub table: String,
     /// The record types with their resolved indexes, in order.
     pub schemas: Vec<(&'a Path, i32)>,
+    /// Whether the log is a hash chain.
+    pub hashed: bool,
 }
 
 /// Checks every rule on `log`, reporting violations to `cx`; the log is
@@ -62,6 +64,7 @@ pub fn check<'a>(cx: &Ctxt, log: &'a LogInput) -> Option<ValidLog<'a>> {
         ident: &log.ident,
         table,
         schemas,
+        hashed: log.hashed.as_ref().is_some_and(|hashed| hashed.value),
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod basic_chat;
 pub mod concurrency;
+pub mod hash_chain;
 pub mod links;
 pub mod migrations;
 pub mod robustness;

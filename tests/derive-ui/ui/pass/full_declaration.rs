@@ -150,6 +150,7 @@ fn stored(id: u128, chat: Id<Chat>, action: &ChatAction) -> Event {
         payload,
         inserted_at: Default::default(),
         links: Vec::new(),
+        hash: None,
     }
 }
 
