@@ -32,9 +32,11 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 use spector::{
-    event_log, Attrs, Changeset, Error, EventMeta, Evented, Id, Invalid, MAX_PAYLOAD_DEPTH,
+    event_log, Attrs, ChainCheck, Changeset, Error, EventMeta, Evented, Id, Invalid,
+    MAX_PAYLOAD_DEPTH,
 };
 use spector_tests::records::{Address, Note, Profile, ProfileChange, Role, TestEvents};
+use spector_tests::tally::{ChainEvents, Entry};
 use spector_tests::{PostgresDb, SqliteDb, TestDb};
 use uuid::Uuid;
 
@@ -716,6 +718,45 @@ fn backends_agree<T: PartialEq + fmt::Debug>(
 // ---------------------------------------------------------------------------
 // The properties
 // ---------------------------------------------------------------------------
+
+/// Inserts `payload` as an [`Entry`] of the hashed log [`ChainEvents`] and
+/// verifies the whole chain: a payload the store accepts must hash the same
+/// when read back (PostgreSQL's `jsonb` reorders keys and rewrites
+/// numbers). `Err` describes the failure.
+async fn hashed_insert_keeps_the_chain<D: TestDb>(db: &D, payload: &Attrs) -> Result<(), String> {
+    let store = db.store();
+    match store.insert::<Entry>(payload.clone()).await {
+        Ok(_) | Err(Error::Invalid(_)) => {}
+        Err(other) => return Err(format!("insert failed: {other}")),
+    }
+    match store.verify_hash_chain::<ChainEvents>().await {
+        Ok(ChainCheck::Intact(_)) => Ok(()),
+        Ok(ChainCheck::Broken(broken)) => Err(format!("the chain broke: {broken}")),
+        Err(error) => Err(format!("verification failed: {error}")),
+    }
+}
+
+/// Both backends: after any payload is inserted into a hashed log (or
+/// refused), the chain verifies: the canonical JSON of what was stored and
+/// read back is the canonical JSON that was hashed.
+#[test]
+#[cfg_attr(spector_skip_postgres, ignore = "SPECTOR_SKIP_POSTGRES=1")]
+fn accepted_payloads_keep_a_hashed_log_verifiable_on_both_backends() {
+    let runtime = runtime();
+    let db = runtime.block_on(Backends::create());
+    runtime.block_on(async {
+        db.sqlite.store().migrate::<ChainEvents>().await.unwrap();
+        db.postgres.store().migrate::<ChainEvents>().await.unwrap();
+    });
+    check(payload(), |Payload(payload)| {
+        runtime
+            .block_on(hashed_insert_keeps_the_chain(&db.sqlite, &payload))
+            .map_err(|failure| TestCaseError::fail(format!("SQLite: {failure}")))?;
+        runtime
+            .block_on(hashed_insert_keeps_the_chain(&db.postgres, &payload))
+            .map_err(|failure| TestCaseError::fail(format!("PostgreSQL: {failure}")))
+    });
+}
 
 /// SQLite alone (runs without a PostgreSQL server): an inserted note with
 /// any payload replays to the state the insert returned, or is refused as
