@@ -106,8 +106,7 @@ async fn lock(
         tracing::debug!(
             target: "spector",
             waited_ms = waited.as_millis(),
-            lock = what,
-            "waited for a lock"
+            "waited for {what}"
         );
     }
     Ok(())

@@ -8,7 +8,9 @@ use spector::{event_log, Attrs, Changeset, EventMeta, Evented, Id, Invalid};
 use sqlx::{Connection, PgConnection};
 use tokio::time::timeout;
 
+use spector_tests::reads::Trace;
 use spector_tests::{PostgresDb, TestDb};
+use tracing::instrument::WithSubscriber;
 
 use crate::connect_raw;
 
@@ -114,4 +116,60 @@ async fn writers_wait_for_their_own_record_only() {
     assert_eq!(a.count, 1);
     assert_eq!(store.all_events(a.id).await.unwrap().len(), 2);
     assert!(!someone_waits_for(&mut observer, a_key).await);
+}
+
+/// A write that waits for its record's lock says so in a trace event; one
+/// that finds the lock free does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(spector_skip_postgres, ignore = "SPECTOR_SKIP_POSTGRES=1")]
+async fn a_wait_for_the_lock_is_traced_and_a_free_lock_is_not() {
+    const WAITED: &str = "waited for the record's write lock";
+    let db = PostgresDb::create().await;
+    let store = db.store().clone();
+    store.migrate::<LockTestEvents>().await.unwrap();
+    let tally: Tally = store.insert(Attrs::new()).await.unwrap();
+
+    let free = Trace::default();
+    store
+        .execute(&tally, TallyAction::Increment(Attrs::new()))
+        .with_subscriber(free.dispatch())
+        .await
+        .unwrap();
+    assert!(
+        !free.messages().iter().any(|m| m.contains(WAITED)),
+        "{:?}",
+        free.messages()
+    );
+
+    let mut holder = connect_raw().await;
+    let mut held = holder.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(record_lock_key("lock_test_events", tally.id.uuid()))
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let waiting = Trace::default();
+    let writer = {
+        let (store, id) = (store.clone(), tally.id);
+        tokio::spawn(
+            async move {
+                store
+                    .execute(id, TallyAction::Increment(Attrs::new()))
+                    .await
+            }
+            .with_subscriber(waiting.dispatch()),
+        )
+    };
+    tokio::time::sleep(BLOCKED).await;
+    held.rollback().await.unwrap();
+    timeout(UNBLOCKED, writer)
+        .await
+        .expect("the write went on")
+        .expect("the writer task finished")
+        .unwrap();
+    assert!(
+        waiting.messages().iter().any(|m| m.contains(WAITED)),
+        "{:?}",
+        waiting.messages()
+    );
 }
