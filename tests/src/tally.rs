@@ -113,12 +113,13 @@ event_log!(pub SavepointEvents {
 });
 
 /// An entry of a hashed log: it may amend an earlier event of its record
-/// (a link) and has savepoints, so that every kind of event is chained.
+/// and cite others (links in two tables) and has savepoints, so that every
+/// kind of event is chained.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
 #[evented(
     log = ChainEvents,
     actions(amend = Amend),
-    links(amends = "amended_id"),
+    links(amends = "amended_id", cites = "cited_id"),
     savepoints
 )]
 pub struct Entry {
@@ -130,11 +131,14 @@ pub struct Entry {
     pub amendments: u32,
 }
 
-/// The payload of `amend`: the event amended, and a new body.
+/// The payload of `amend`: the event amended, the events cited, and a new
+/// body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Amend {
     /// The event amended (linked).
     pub amends: spector::Uuid,
+    /// Events cited (linked).
+    pub cites: Vec<spector::Uuid>,
     /// The new body.
     pub body: Attrs,
 }
@@ -157,8 +161,11 @@ impl Changeset for Entry {
         _state: &Self,
     ) -> Result<(), Invalid> {
         if let EntryAction::Amend(amend) = event.action() {
-            let target = amend.amends;
-            event.link(EntryLink::Amends, target);
+            let (amends, cites) = (amend.amends, amend.cites.clone());
+            event.link(EntryLink::Amends, amends);
+            for cited in cites {
+                event.link(EntryLink::Cites, cited);
+            }
         }
         Ok(())
     }

@@ -15,9 +15,9 @@ const TABLE: &str = "chain_events";
 const LINKS: &str = "chain_amends";
 
 /// Writes two entries — inserts (one payload with keys out of order and
-/// floats), an update, an amendment linking to the first event, a
-/// savepoint, and a last update — and returns every event of the log in
-/// chain order.
+/// floats), an update, an amendment linking to the first event and citing
+/// two (links in two tables), a savepoint, and a last update — and returns
+/// every event of the log in chain order.
 async fn write_chain<B: Storage>(store: &Store<B>) -> Vec<Event> {
     store.migrate::<ChainEvents>().await.unwrap();
     let a: Entry = store
@@ -26,8 +26,10 @@ async fn write_chain<B: Storage>(store: &Store<B>) -> Vec<Event> {
         .unwrap();
     let b: Entry = store.insert(attrs! { "x": "second" }).await.unwrap();
     store.update(a.id, attrs! { "n": 1 }).await.unwrap();
+    let update_id = store.all_events(a.id).await.unwrap()[1].id;
     let amend = Amend {
         amends: a.id.uuid(),
+        cites: vec![update_id, a.id.uuid()],
         body: attrs! { "n": 2 },
     };
     store
@@ -67,10 +69,21 @@ pub async fn an_untouched_hashed_log_verifies_every_event<D: TestDb>() {
     let store = db.store();
     let events = write_chain(store).await;
     assert_eq!(events.len(), 6);
+    let mut cited = vec![events[0].id, events[2].id];
+    cited.sort();
+    let links: Vec<(&str, Uuid)> = events[3]
+        .links
+        .iter()
+        .map(|link| (link.name, link.target))
+        .collect();
     assert_eq!(
-        events[3].links.len(),
-        1,
-        "the amendment's link is read back"
+        links,
+        [
+            ("amends", events[0].id),
+            ("cites", cited[0]),
+            ("cites", cited[1])
+        ],
+        "the amendment's links, from both link tables, read back in order"
     );
     assert_eq!(events[4].action_code, spector::action::SAVEPOINT);
     let mut previous: Option<Vec<u8>> = None;
