@@ -35,11 +35,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use spector::backend::Storage;
-use spector::postgres::Postgres;
 use spector::sqlite::Sqlite;
 use spector::{
     attrs, event_log, Attrs, Changeset, Event, EventHash, EventMeta, Evented, Id, Invalid, Store,
 };
+use spector_tests::{PostgresDb, RawEvent, TestDb};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
@@ -152,25 +152,15 @@ fn rounds() -> usize {
         .unwrap_or(30)
 }
 
-/// One row of hand-written history.
-struct Row {
-    id: Uuid,
-    parent_id: Uuid,
-    schema: i32,
-    action: i32,
-    payload: String,
-    micros: i64,
-}
-
 /// A record of schema `schema` with `events` events (and, when `saved`, a
 /// savepoint after every 100th), ending a second ago.
-fn history(schema: i32, events: usize, saved: bool) -> (Uuid, Vec<Row>) {
+fn history(schema: i32, events: usize, saved: bool) -> (Uuid, Vec<RawEvent>) {
     let parent_id = Uuid::now_v7();
     let mut micros = Utc::now().timestamp_micros() - 1_000_000 - 2 * events as i64;
     let mut rows = Vec::new();
     let mut push = |id: Uuid, action: i32, payload: String| {
         micros += 1;
-        rows.push(Row {
+        rows.push(RawEvent {
             id,
             parent_id,
             schema,
@@ -231,7 +221,7 @@ impl Cost {
 /// What a backend offers the bench beside its store.
 trait Raw {
     /// Inserts `rows` into `table` in one transaction.
-    async fn bulk(&self, table: &str, rows: Vec<Row>);
+    async fn bulk(&self, table: &str, rows: Vec<RawEvent>);
     /// The driver alone: begin, insert one event row of `parent_id`, commit.
     async fn append(&self, table: &str, parent_id: Uuid) -> Duration;
     /// The driver alone: a hashed append of a new record under the table's
@@ -390,7 +380,7 @@ fn raw_event(latest: Option<DateTime<Utc>>) -> Event {
 struct SqliteRaw(Store<Sqlite>);
 
 impl Raw for SqliteRaw {
-    async fn bulk(&self, table: &str, rows: Vec<Row>) {
+    async fn bulk(&self, table: &str, rows: Vec<RawEvent>) {
         let sql = format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -499,38 +489,26 @@ impl Raw for SqliteRaw {
     }
 }
 
-/// PostgreSQL through sqlx, on the store's pool.
-struct PostgresRaw(PgPool);
+/// PostgreSQL through sqlx, on the pool of the store of a test schema.
+struct PostgresRaw(PostgresDb);
+
+impl PostgresRaw {
+    fn pool(&self) -> &PgPool {
+        self.0.store().backend().pool()
+    }
+}
 
 impl Raw for PostgresRaw {
-    async fn bulk(&self, table: &str, rows: Vec<Row>) {
-        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let parents: Vec<Uuid> = rows.iter().map(|row| row.parent_id).collect();
-        let payloads: Vec<&str> = rows.iter().map(|row| row.payload.as_str()).collect();
-        let schemas: Vec<i32> = rows.iter().map(|row| row.schema).collect();
-        let actions: Vec<i32> = rows.iter().map(|row| row.action).collect();
-        let times: Vec<i64> = rows.iter().map(|row| row.micros).collect();
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
-             SELECT id, parent_id, payload::jsonb, schema, action, \
-                    'epoch'::timestamptz + micros * interval '1 microsecond' \
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::bigint[]) \
-                  AS r(id, parent_id, payload, schema, action, micros)"
-        )))
-        .bind(ids)
-        .bind(parents)
-        .bind(payloads)
-        .bind(schemas)
-        .bind(actions)
-        .bind(times)
-        .execute(&self.0)
-        .await
-        .expect("bulk insert");
+    async fn bulk(&self, table: &str, rows: Vec<RawEvent>) {
+        self.0
+            .insert_event_rows(table, rows)
+            .await
+            .expect("bulk insert");
     }
 
     async fn append(&self, table: &str, parent_id: Uuid) -> Duration {
         let started = Instant::now();
-        let mut tx = self.0.begin().await.expect("begin");
+        let mut tx = self.pool().begin().await.expect("begin");
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {table} (id, parent_id, payload, schema, action, inserted_at) \
              VALUES ($1, $2, $3::jsonb, 0, 2, $4)"
@@ -548,7 +526,7 @@ impl Raw for PostgresRaw {
 
     async fn hashed_append(&self, table: &str) -> Duration {
         let started = Instant::now();
-        let mut tx = self.0.begin().await.expect("begin");
+        let mut tx = self.pool().begin().await.expect("begin");
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
             .bind(0x5350_4348_i32)
             .bind(1_i32)
@@ -594,30 +572,8 @@ async fn main() {
     drop((store, raw));
     let _ = std::fs::remove_dir_all(dir);
 
-    let url = spector_tests::postgres_db::pg_url();
-    let schema = format!("spector_bench_{}", Uuid::now_v7().simple());
-    let admin = PgPool::connect(&url)
-        .await
-        .expect("PostgreSQL is reachable");
-    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .expect("create schema");
-    let options = url
-        .parse::<sqlx::postgres::PgConnectOptions>()
-        .expect("url")
-        .options([("search_path", schema.as_str())]);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .expect("pool");
-    let store = Store::new(Postgres::from_pool(pool.clone()));
-    let raw = PostgresRaw(pool);
+    let raw = PostgresRaw(PostgresDb::create().await);
+    let store = raw.0.store().clone();
     history_part("postgres", &store, &raw).await;
     chain_part("postgres", &store, &raw).await;
-    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&admin)
-        .await
-        .expect("drop schema");
 }

@@ -9,8 +9,8 @@
 //! Rows per backend:
 //! - `spector execute`: `Store::execute` of `Counter::increment`;
 //! - `raw, locked`: the driver alone running the statements of one execute
-//!   (begin + record lock, read the history and its links, decode the
-//!   payloads, insert the event, commit);
+//!   (begin + record lock, read the history with each event's links,
+//!   decode the payloads, insert the event, commit);
 //! - `raw, unlocked`: the same without the lock (SQLite `BEGIN DEFERRED`
 //!   instead of `BEGIN IMMEDIATE`; PostgreSQL without
 //!   `pg_advisory_xact_lock`). `locked − unlocked` is the lock's cost.
@@ -26,10 +26,11 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, TransactionBehavior};
 use spector::backend::Storage;
-use spector::postgres::{record_lock_key, Postgres};
+use spector::postgres::record_lock_key;
 use spector::sqlite::Sqlite;
 use spector::{action, Attrs, Id, Store};
 use spector_tests::records::{Counter, CounterAction, TestEvents};
+use spector_tests::{PostgresDb, TestDb};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -121,20 +122,18 @@ fn sqlite_raw_execute(
     let tx = conn.transaction_with_behavior(behavior)?;
     {
         let mut events = tx.prepare_cached(
-            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at \
-             FROM test_events e WHERE e.parent_id = ?1 AND e.schema = ?2 \
+            "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at, \
+             (SELECT group_concat(hex(l.mentioned_id), ',') FROM test_mentions l \
+              WHERE l.event_id = e.id) \
+             FROM test_events e WHERE e.parent_id = ?1 \
              ORDER BY e.inserted_at, e.id",
         )?;
-        let mut rows = events.query(params![parent_id, 0])?;
+        let mut rows = events.query(params![parent_id])?;
         while let Some(row) = rows.next()? {
             let payload: String = row.get(2)?;
             let _: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+            let _: Option<String> = row.get(6)?;
         }
-        let mut links = tx.prepare_cached(
-            "SELECT l.event_id, l.mentioned_id FROM test_mentions l WHERE l.event_id IN \
-             (SELECT e.id FROM test_events e WHERE e.parent_id = ?1 AND e.schema = ?2)",
-        )?;
-        links.query(params![parent_id, 0])?.next()?;
         let id = Uuid::now_v7();
         tx.prepare_cached(
             "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
@@ -196,25 +195,20 @@ async fn postgres_raw_execute(pool: &PgPool, parent_id: Uuid, locked: bool) -> s
             .await?;
     }
     let rows = sqlx::query(
-        "SELECT e.id, e.parent_id, e.payload, e.schema, e.action, e.inserted_at \
-         FROM test_events e WHERE e.parent_id = $1 AND e.schema = $2 \
+        "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, e.inserted_at, \
+         ARRAY(SELECT l.mentioned_id FROM test_mentions l \
+               WHERE l.event_id = e.id ORDER BY l.mentioned_id) \
+         FROM test_events e WHERE e.parent_id = $1 \
          ORDER BY e.inserted_at, e.id",
     )
     .bind(parent_id)
-    .bind(0)
     .fetch_all(&mut *tx)
     .await?;
     for row in rows {
-        let _: serde_json::Value = row.try_get(2)?;
+        let payload: String = row.try_get(2)?;
+        let _: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+        let _: Vec<Uuid> = row.try_get(6)?;
     }
-    sqlx::query(
-        "SELECT l.event_id, l.mentioned_id FROM test_mentions l WHERE l.event_id IN \
-         (SELECT e.id FROM test_events e WHERE e.parent_id = $1 AND e.schema = $2)",
-    )
-    .bind(parent_id)
-    .bind(0)
-    .fetch_all(&mut *tx)
-    .await?;
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
@@ -232,25 +226,9 @@ async fn postgres_raw_execute(pool: &PgPool, parent_id: Uuid, locked: bool) -> s
 }
 
 async fn postgres_rows(ops: usize) {
-    let url = spector_tests::postgres_db::pg_url();
-    let schema = format!("spector_bench_{}", Uuid::now_v7().simple());
-    let admin = PgPool::connect(&url)
-        .await
-        .expect("PostgreSQL is reachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .expect("create schema");
-    let options = url
-        .parse::<sqlx::postgres::PgConnectOptions>()
-        .expect("url")
-        .options([("search_path", schema.as_str())]);
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .expect("pool");
-    let store = Store::new(Postgres::from_pool(pool.clone()));
+    let db = PostgresDb::create().await;
+    let store = db.store().clone();
+    let pool = store.backend().pool().clone();
     store.migrate::<TestEvents>().await.expect("migrate");
     let (a, b, c) = (
         counters(&store).await,
@@ -272,10 +250,6 @@ async fn postgres_rows(ops: usize) {
         }
     }
     timings.report("postgres", "sqlx", ops);
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&admin)
-        .await
-        .expect("drop schema");
 }
 
 #[tokio::main]

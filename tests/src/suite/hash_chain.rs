@@ -69,7 +69,7 @@ pub async fn an_untouched_hashed_log_verifies_every_event<D: TestDb>() {
     let store = db.store();
     let events = write_chain(store).await;
     assert_eq!(events.len(), 6);
-    let mut cited = vec![events[0].id, events[2].id];
+    let mut cited = [events[0].id, events[2].id];
     cited.sort();
     let links: Vec<(&str, Uuid)> = events[3]
         .links
