@@ -2,8 +2,9 @@
 //! an explicit schema index), typed payloads for the built-ins and a custom
 //! action, an `Attrs` action, derived, explicit, negative and aliased codes,
 //! the long form of an action, links with default and explicit columns and
-//! tables, a version, `Id<Self>` and `Uuid` id fields, and hand-written
-//! changesets. `main` checks every generated constant against literal values.
+//! tables, a version, `Id<Self>` and `Uuid` id fields, serde savepoints
+//! taken every 5 events, a hashed log, and hand-written changesets. `main`
+//! checks every generated constant against literal values.
 
 #![deny(missing_docs, warnings)]
 
@@ -128,11 +129,29 @@ impl Changeset for Ping {
     }
 }
 
+/// A counter with serde savepoints, one every 5 events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
+#[evented(log = ChatEvents, savepoint_every = 5)]
+pub struct Tick {
+    /// The tick id.
+    pub id: Id<Self>,
+    /// How many ticks.
+    pub ticks: u32,
+}
+
+impl Changeset for Tick {
+    fn changeset(mut self, _action: TickAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        self.ticks += 1;
+        Ok(self)
+    }
+}
+
 event_log!(
-    /// Where chats and pings are stored.
+    /// Where chats, pings and ticks are stored, as a hash chain.
     pub ChatEvents {
         table: "chat_events",
-        schemas: [Chat, Ping = 10],
+        schemas: [Chat, Ping = 10, Tick],
+        hashed: true,
     }
 );
 
@@ -310,4 +329,34 @@ fn main() {
         content: "x".into(),
     });
     assert!(replayed.validate(&missing, &meta).is_err());
+
+    // A savepoint restores the state its serde form holds, and replay goes
+    // on from there.
+    assert_eq!(Tick::SCHEMA_INDEX, 11);
+    assert_eq!(
+        Tick::SAVEPOINTS.and_then(|hooks| hooks.interval()).map(|every| every.get()),
+        Some(5)
+    );
+    assert!(ChatEvents::spec().is_ok_and(|spec| spec.hashed()));
+    let tick = Id::<Tick>::new(Uuid::from_u128(9));
+    let row = |id: u128, action_code: i32, payload: Attrs| Event {
+        id: Uuid::from_u128(id),
+        parent_id: tick.uuid(),
+        schema_index: Tick::SCHEMA_INDEX,
+        action_code,
+        payload,
+        inserted_at: Default::default(),
+        links: Vec::new(),
+        hash: None,
+    };
+    let saved = spector::attrs! { "id": tick, "ticks": 7, "__version__": 0 };
+    let events = [
+        row(9, INSERT, Attrs::new()),
+        row(10, spector::action::SAVEPOINT, saved),
+        row(11, UPDATE, Attrs::new()),
+    ];
+    match Replay::<Tick>::run(&events) {
+        Ok(Some(state)) => assert_eq!(state, Tick { id: tick, ticks: 8 }),
+        other => panic!("the ticks should replay: {other:?}"),
+    }
 }
