@@ -44,11 +44,9 @@ impl Sqlite {
     ///
     /// As [`open`](Sqlite::open).
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        Self::open_file(path.as_ref().to_owned(), flags, options).await
+        // Read-write, created if missing, URI names, no SQLite mutex (the
+        // backend serializes its connection itself): rusqlite's default.
+        Self::open_file(path.as_ref().to_owned(), OpenFlags::default(), options).await
     }
 
     /// A fresh in-memory database, private to this backend (and its clones).

@@ -44,10 +44,9 @@ pub(crate) fn parse(url: &str) -> Result<Target, SqliteError> {
         _ => url,
     };
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    // Read-write, created if missing, URI names, no SQLite mutex:
+    // rusqlite's default, which the URL's parameters then adjust.
+    let mut flags = OpenFlags::default();
     let mut memory = path == ":memory:";
     for parameter in query.split('&').filter(|p| !p.is_empty()) {
         match parameter.split_once('=') {
