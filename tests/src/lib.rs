@@ -89,6 +89,7 @@ macro_rules! conformance_suite {
             hash_chain::a_link_added_afterwards_is_caught,
             hash_chain::a_kept_head_catches_a_truncated_or_rewritten_tail,
             hash_chain::concurrent_writers_keep_one_chain,
+            hash_chain::a_log_made_hashed_later_gets_its_column_and_chains_on,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

@@ -176,3 +176,41 @@ event_log!(pub ChainEvents {
     schemas: [Entry],
     hashed: true,
 });
+
+/// A memo in a log that is not hashed…
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = PlainMemos)]
+pub struct Memo {
+    /// The record id.
+    pub id: Id<Memo>,
+    /// How many writes.
+    pub writes: u32,
+}
+
+/// …and the same memos once their log is declared hashed (a later release
+/// reading the same table).
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = HashedMemos)]
+pub struct HashedMemo {
+    /// The record id.
+    pub id: Id<HashedMemo>,
+    /// How many writes.
+    pub writes: u32,
+}
+
+impl Changeset for Memo {
+    fn changeset(mut self, _action: MemoAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        self.writes += 1;
+        Ok(self)
+    }
+}
+
+impl Changeset for HashedMemo {
+    fn changeset(mut self, _action: HashedMemoAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        self.writes += 1;
+        Ok(self)
+    }
+}
+
+event_log!(pub PlainMemos { table: "memo_events", schemas: [Memo] });
+event_log!(pub HashedMemos { table: "memo_events", schemas: [HashedMemo], hashed: true });

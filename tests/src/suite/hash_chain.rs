@@ -8,7 +8,10 @@ use spector::backend::Storage;
 use spector::{attrs, ChainBreak, ChainCheck, Error, Event, EventHash, Id, Store, Uuid};
 
 use crate::db::{RawEvent, Tamper, TestDb};
-use crate::tally::{Amend, ChainEvents, Entry, EntryAction, SavepointEvents};
+use crate::tally::{
+    Amend, ChainEvents, Entry, EntryAction, HashedMemo, HashedMemos, Memo, PlainMemos,
+    SavepointEvents,
+};
 
 /// The event table and the link table of [`ChainEvents`].
 const TABLE: &str = "chain_events";
@@ -322,4 +325,30 @@ pub async fn concurrent_writers_keep_one_chain<D: TestDb>() {
     }
     let head = intact(db.store().verify_hash_chain::<ChainEvents>().await.unwrap());
     assert_eq!(head.events, (TASKS * WRITES) as u64);
+}
+
+/// A log declared hashed after its table was written: `migrate` adds the
+/// `hash` column (once: migrating again changes nothing), new events chain
+/// on, and verification names the first event written without a hash.
+pub async fn a_log_made_hashed_later_gets_its_column_and_chains_on<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<PlainMemos>().await.unwrap();
+    let memo: Memo = store.insert(attrs! {}).await.unwrap();
+    store.migrate::<HashedMemos>().await.unwrap();
+    store.migrate::<HashedMemos>().await.unwrap();
+    let id = Id::<HashedMemo>::new(memo.id.uuid());
+    assert_eq!(store.update(id, attrs! {}).await.unwrap().writes, 2);
+    let events = store.all_events(id).await.unwrap();
+    assert_eq!(events[0].hash, None);
+    assert!(events[1].hash.is_some());
+    match broken(store.verify_hash_chain::<HashedMemos>().await.unwrap()) {
+        ChainBreak::BadHash {
+            event_id,
+            position,
+            stored,
+            ..
+        } => assert_eq!((event_id, position, stored), (memo.id.uuid(), 0, None)),
+        other => panic!("{other:?}"),
+    }
 }
