@@ -8,7 +8,7 @@ use crate::attrs::{reserved, Attrs};
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::link::{Link, RecordLink};
-use crate::record::Evented;
+use crate::record::{Changeset, Evented};
 
 /// What the store records about an event beside its payload: handed to
 /// [`Changeset::validate`](crate::Changeset::validate) and
@@ -68,15 +68,27 @@ pub struct Event {
 
 impl Event {
     /// The event's typed action with its decoded payload, as the record
-    /// type `R` replays it.
+    /// type `R` replays it: an event written by an older version of `R`
+    /// goes through [`Changeset::upcast`] first.
     ///
     /// # Errors
     ///
     /// [`Error::UnknownActionCode`] for a delete or savepoint event (neither
-    /// is an action of `R`) or a code `R` does not declare; [`Error::Decode`] when the payload does not
-    /// decode into the action's payload type.
-    pub fn action<R: Evented>(&self) -> Result<R::Action> {
-        decode_action::<R>(self.id, self.action_code, self.payload.clone())
+    /// is an action of `R`) or a code `R` does not declare; [`Error::Decode`]
+    /// when the payload does not upcast or decode into the action's payload
+    /// type.
+    pub fn action<R: Changeset>(&self) -> Result<R::Action> {
+        let meta = self.checked_meta().map_err(|invalid| Error::Decode {
+            record_type: R::NAME,
+            event_id: self.id,
+            source: invalid.into(),
+        })?;
+        decode_action::<R>(
+            self.id,
+            self.action_code,
+            meta.version,
+            self.payload.clone(),
+        )
     }
 
     /// The name of the event's action for record type `R` (`insert`,
@@ -138,14 +150,26 @@ impl Event {
     }
 }
 
-/// The action stored under `code` with `payload`, for record type `R`.
-pub(crate) fn decode_action<R: Evented>(
+/// The action stored under `code` with `payload` by `version` of record
+/// type `R`: upcast first when `version` is older than `R`'s.
+pub(crate) fn decode_action<R: Changeset>(
     event_id: Uuid,
     code: i32,
+    version: u32,
     mut payload: Attrs,
 ) -> Result<R::Action> {
     for key in reserved::ALL {
         payload.remove(key);
+    }
+    let decode_error = |invalid: crate::invalid::Invalid| Error::Decode {
+        record_type: R::NAME,
+        event_id,
+        source: invalid.into(),
+    };
+    if version < R::VERSION {
+        if let Some(name) = R::Action::name_of(code) {
+            payload = R::upcast(name, version, payload).map_err(decode_error)?;
+        }
     }
     match R::Action::decode(code, payload) {
         Ok(Some(action)) => Ok(action),
@@ -154,11 +178,7 @@ pub(crate) fn decode_action<R: Evented>(
             event_id,
             code,
         }),
-        Err(invalid) => Err(Error::Decode {
-            record_type: R::NAME,
-            event_id,
-            source: invalid.into(),
-        }),
+        Err(invalid) => Err(decode_error(invalid)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! half, [`Changeset`].
 
 use crate::action::RecordAction;
+use crate::attrs::Attrs;
 use crate::event::{Event, EventMeta, NewEvent};
 use crate::id::Id;
 use crate::invalid::Invalid;
@@ -139,6 +140,55 @@ pub trait Changeset: Evented {
     ) -> Result<(), Invalid> {
         let _ = (event, history, state);
         Ok(())
+    }
+
+    /// Upgrades the payload of an event written by an older `version` of
+    /// the type (`#[evented(version = N)]`; every event stores the version
+    /// that wrote it) to today's shape, before it is decoded into the
+    /// action's payload type: so [`changeset`](Changeset::changeset) only
+    /// ever handles the current shape. `action` is the event's action name;
+    /// `payload` its JSON object without the reserved keys. Runs on replay
+    /// only (new events carry the current version), and only for events
+    /// older than the current version. The default returns the payload
+    /// unchanged.
+    ///
+    /// ```
+    /// # use spector::{event_log, Attrs, Changeset, EventMeta, Evented, Id, Invalid};
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(Debug, Clone, Serialize, Deserialize)]
+    /// pub struct Named { pub name: String }
+    ///
+    /// // Version 0 stored `title`; version 1 calls it `name`.
+    /// #[derive(Debug, Clone, Default, Evented)]
+    /// #[evented(log = Pages, version = 1, actions(insert = Named, update = Named))]
+    /// pub struct Page { pub id: Id<Page>, pub name: String }
+    /// # event_log!(pub Pages { table: "pages_events", schemas: [Page] });
+    ///
+    /// impl Changeset for Page {
+    ///     fn upcast(_action: &str, version: u32, mut payload: Attrs) -> Result<Attrs, Invalid> {
+    ///         if version == 0 {
+    ///             if let Some(title) = payload.remove("title") {
+    ///                 payload.insert("name", title);
+    ///             }
+    ///         }
+    ///         Ok(payload)
+    ///     }
+    ///
+    ///     fn changeset(mut self, action: PageAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+    ///         let (PageAction::Insert(named) | PageAction::Update(named)) = action;
+    ///         self.name = named.name;
+    ///         Ok(self)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] when the old payload cannot be upgraded: replay fails
+    /// with [`Error::Decode`](crate::Error::Decode) naming the event.
+    fn upcast(action: &str, version: u32, payload: Attrs) -> Result<Attrs, Invalid> {
+        let _ = (action, version);
+        Ok(payload)
     }
 }
 

@@ -75,7 +75,12 @@ impl<R: Changeset> Replay<R> {
             self.state = Some(restore::<R>(event, &meta)?);
             return Ok(());
         }
-        let action = decode_action::<R>(event.id, event.action_code, event.payload.clone())?;
+        let action = decode_action::<R>(
+            event.id,
+            event.action_code,
+            meta.version,
+            event.payload.clone(),
+        )?;
         let base = self
             .state
             .take()

@@ -8,6 +8,7 @@
 //! both backends.
 
 pub mod db;
+pub mod pages;
 pub mod postgres_db;
 pub mod reads;
 pub mod records;
@@ -90,6 +91,7 @@ macro_rules! conformance_suite {
             hash_chain::a_kept_head_catches_a_truncated_or_rewritten_tail,
             hash_chain::concurrent_writers_keep_one_chain,
             hash_chain::a_log_made_hashed_later_gets_its_column_and_chains_on,
+            versions::an_old_version_event_replays_through_the_upcast_hook,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

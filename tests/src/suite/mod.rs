@@ -8,4 +8,5 @@ pub mod migrations;
 pub mod robustness;
 pub mod savepoints;
 pub mod typed;
+pub mod versions;
 pub mod writes;
