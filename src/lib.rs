@@ -84,11 +84,12 @@
 #![warn(missing_docs)]
 
 pub use spector_core::{
-    action, attrs, backend, canonical_json, reserved, Attrs, BoxError, ChainBreak, ChainCheck,
-    ChainHead, Changeset, Connect, Error, Event, EventHash, EventLog, EventMeta, Evented,
-    FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember, NewEvent, RecordAction,
-    RecordLink, Replay, Result, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch,
-    SavepointOf, SavepointTarget, Store, Uuid, MAX_PAYLOAD_DEPTH,
+    action, attrs, backend, canonical_json, reserved, Attrs, BoxError, Bringup, ChainBreak,
+    ChainCheck, ChainHead, Changeset, ColumnType, Connect, Error, Event, EventHash, EventLog,
+    EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember,
+    Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink, Replay, Result, Row,
+    Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf, SavepointTarget,
+    Store, ToColumn, Uuid, Value, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.

@@ -209,6 +209,52 @@ pub enum Error {
         table: String,
     },
 
+    /// `materialize` found the record's row already in its materialized
+    /// table; nothing was written. The row is kept up to date by every
+    /// write: there is nothing to rebuild.
+    #[error("the row of {record_type} {id} is already in `{table}`: nothing to materialize")]
+    RowExists {
+        /// The record type.
+        record_type: &'static str,
+        /// The materialized table.
+        table: String,
+        /// The record id.
+        id: Uuid,
+    },
+
+    /// The database refused a record's materialized row (a `NOT NULL`,
+    /// unique or check constraint of the table, or a column the table
+    /// lacks); the whole operation was rolled back. Fix the table or the
+    /// state (`prepare_materialization` may adjust the row).
+    #[error(
+        "the row of {record_type} {id} was refused by `{table}`: {reason}; nothing was written"
+    )]
+    RowRefused {
+        /// The record type.
+        record_type: &'static str,
+        /// The materialized table.
+        table: String,
+        /// The record id.
+        id: Uuid,
+        /// The database's message.
+        reason: String,
+    },
+
+    /// `bringup` could not import a row of a materialized table; nothing
+    /// was written (no row imported, none removed).
+    #[error("bringup of {record_type}: the row {row_id} of `{table}` was not imported: {source}")]
+    Bringup {
+        /// The record type.
+        record_type: &'static str,
+        /// The materialized table.
+        table: String,
+        /// The id of the row that failed.
+        row_id: Uuid,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The event log declaration is not usable (bad identifier, conflicting
     /// links …). Fix the declaration.
     #[error("event log `{table}` is misdeclared: {reason}")]

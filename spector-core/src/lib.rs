@@ -19,6 +19,7 @@
 
 pub mod action;
 mod attrs;
+mod bringup;
 mod chain_check;
 mod error;
 mod event;
@@ -29,6 +30,7 @@ mod identifier;
 mod invalid;
 mod link;
 mod log;
+mod materialized;
 mod payload;
 mod plan;
 mod record;
@@ -40,6 +42,7 @@ mod store;
 
 pub use action::RecordAction;
 pub use attrs::{reserved, Attrs};
+pub use bringup::Bringup;
 pub use chain_check::{ChainBreak, ChainCheck, ChainHead};
 pub use error::{BoxError, Error, Result};
 pub use event::{Event, EventMeta, NewEvent};
@@ -48,12 +51,13 @@ pub use id::{Id, IntoId};
 pub use invalid::Invalid;
 pub use link::{Link, RecordLink};
 pub use log::EventLog;
+pub use materialized::{ColumnType, Materialization, Materialized, Row, ToColumn, Value};
 pub use payload::MAX_PAYLOAD_DEPTH;
 pub use record::{Changeset, Evented, LogMember};
 pub use replay::Replay;
 pub use savepoint::{Savepoint, SavepointHooks, SavepointOf, SavepointTarget};
 pub use savepoint_check::{FieldMismatch, SavepointCheck, SavepointMismatch};
-pub use store::{Connect, Idempotent, Store};
+pub use store::{Connect, Idempotent, Page, Store};
 pub use uuid::Uuid;
 
 /// What a storage backend implements ([`Storage`](backend::Storage)) and
@@ -67,10 +71,11 @@ pub mod backend {
     pub use crate::event::END_OF_TIME_MICROS;
 
     pub use crate::identifier::{is_identifier, is_sql_keyword, SqlIdent, MAX_IDENTIFIER_LEN};
-    pub use crate::log::{LinkDecl, LinkSpec, LogSpec, SchemaSpec};
+    pub use crate::log::{ColumnSpec, LinkDecl, LinkSpec, LogSpec, SchemaSpec, TableSpec};
+    pub use crate::materialized::{ColumnDecl, RowWrite, TableDecl};
     pub use crate::storage::{
-        ChainTail, CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Planned,
-        RecordRef, Storage, WritePlan,
+        ChainTail, CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, PlanInput,
+        Planned, RecordRef, Storage, WritePlan,
     };
 }
 
@@ -78,6 +83,7 @@ pub mod backend {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::log::{LinkDecl, LogCell, SchemaSpec, WritesTo};
+    pub use crate::materialized::{ColumnDecl, Materialization, TableDecl};
     use serde::de::DeserializeOwned;
     use serde::Serialize;
     pub use serde_json::{json, Value};

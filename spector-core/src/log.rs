@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::identifier::SqlIdent;
+use crate::materialized::{ColumnType, TableDecl, Value};
 use crate::record::Evented;
 
 /// An event log declared with the `event_log!` macro: a table and the
@@ -52,6 +53,8 @@ pub struct SchemaSpec {
     pub version: u32,
     /// Its links.
     pub links: &'static [LinkDecl],
+    /// Its materialized table, if it has one.
+    pub table: Option<TableDecl>,
 }
 
 impl SchemaSpec {
@@ -63,6 +66,7 @@ impl SchemaSpec {
             index,
             version: 0,
             links,
+            table: None,
         }
     }
 
@@ -74,6 +78,7 @@ impl SchemaSpec {
             index,
             version: R::VERSION,
             links: R::LINKS,
+            table: R::MATERIALIZED.map(|materialization| *materialization.table()),
         }
     }
 }
@@ -113,14 +118,91 @@ impl LinkSpec {
     }
 }
 
-/// An event log, resolved: its table, its record types and its link tables,
-/// every name a checked SQL identifier ([`SqlIdent`]). Only
-/// [`LogSpec::new`] builds one.
+/// A column of a materialized table, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSpec {
+    name: SqlIdent,
+    ty: ColumnType,
+    nullable: bool,
+}
+
+impl ColumnSpec {
+    /// The column name.
+    pub fn name(&self) -> &SqlIdent {
+        &self.name
+    }
+
+    /// Its kind.
+    pub fn ty(&self) -> ColumnType {
+        self.ty
+    }
+
+    /// True when it may be `NULL`.
+    pub fn nullable(&self) -> bool {
+        self.nullable
+    }
+
+    /// Why `value` does not fit the column.
+    pub(crate) fn refusal(&self, value: &Value) -> String {
+        if *value == Value::Null {
+            "can't be empty: the column is required".to_owned()
+        } else {
+            format!("is not a {:?} value: {value:?}", self.ty)
+        }
+    }
+}
+
+/// The materialized table of one record type, resolved: its name and its
+/// columns (the record id first), every name a checked SQL identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    table: SqlIdent,
+    columns: Vec<ColumnSpec>,
+    schema_index: i32,
+    record_type: &'static str,
+}
+
+impl TableSpec {
+    /// The table.
+    pub fn table(&self) -> &SqlIdent {
+        &self.table
+    }
+
+    /// The columns, the id column first.
+    pub fn columns(&self) -> &[ColumnSpec] {
+        &self.columns
+    }
+
+    /// The id column.
+    pub fn id_column(&self) -> &ColumnSpec {
+        &self.columns[0]
+    }
+
+    /// The schema index of the record type whose rows it holds.
+    pub fn schema_index(&self) -> i32 {
+        self.schema_index
+    }
+
+    /// The name of that record type.
+    pub fn record_type(&self) -> &'static str {
+        self.record_type
+    }
+
+    /// The position of `column` among the columns.
+    pub fn position(&self, column: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == column)
+    }
+}
+
+/// An event log, resolved: its table, its record types, its link tables and
+/// its materialized tables, every name a checked SQL identifier
+/// ([`SqlIdent`]). Only [`LogSpec::new`] builds one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSpec {
     table: SqlIdent,
     schemas: Vec<SchemaSpec>,
     links: Vec<LinkSpec>,
+    tables: Vec<TableSpec>,
     hashed: bool,
 }
 
@@ -217,10 +299,23 @@ impl LogSpec {
                 )));
             }
         }
+        let mut tables = Vec::new();
+        for schema in &schemas {
+            let Some(decl) = schema.table else { continue };
+            let spec = resolve_table(schema, &decl).map_err(invalid)?;
+            if spec.table == table_ident || links.iter().any(|link| link.table == spec.table) {
+                return Err(invalid(format!(
+                    "the table `{}` of {} is already the log's event or link table",
+                    spec.table, schema.name
+                )));
+            }
+            tables.push(spec);
+        }
         Ok(Self {
             table: table_ident,
             schemas,
             links,
+            tables,
             hashed: false,
         })
     }
@@ -258,6 +353,16 @@ impl LogSpec {
         self.links.iter().find(|link| link.name == name)
     }
 
+    /// The materialized tables, one per record type that has one.
+    pub fn materialized_tables(&self) -> &[TableSpec] {
+        &self.tables
+    }
+
+    /// The materialized table of the record type at schema index `index`.
+    pub fn materialized_table(&self, index: i32) -> Option<&TableSpec> {
+        self.tables.iter().find(|table| table.schema_index == index)
+    }
+
     /// The record type at schema index `index`.
     pub fn schema(&self, index: i32) -> Option<&SchemaSpec> {
         self.schemas.iter().find(|schema| schema.index == index)
@@ -270,6 +375,46 @@ impl LogSpec {
         self.schema(index)
             .map_or("(undeclared record type)", |schema| schema.name)
     }
+}
+
+/// The materialized table `decl` of `schema`, its names checked.
+fn resolve_table(schema: &SchemaSpec, decl: &TableDecl) -> std::result::Result<TableSpec, String> {
+    let ident = |name: &str| {
+        SqlIdent::new(name).ok_or_else(|| {
+            format!(
+                "the materialized table of {}: `{name}` is not a valid name",
+                schema.name
+            )
+        })
+    };
+    let table = ident(decl.name)?;
+    let mut columns: Vec<ColumnSpec> = Vec::with_capacity(decl.columns.len());
+    for column in decl.columns {
+        let name = ident(column.name)?;
+        if columns.iter().any(|c| c.name == name) {
+            return Err(format!("the table `{table}` has two columns `{name}`"));
+        }
+        columns.push(ColumnSpec {
+            name,
+            ty: column.ty,
+            nullable: column.nullable,
+        });
+    }
+    match columns.first() {
+        Some(id) if id.ty == ColumnType::Uuid && !id.nullable => {}
+        _ => {
+            return Err(format!(
+                "the table `{table}` of {} must start with the record id, a UUID",
+                schema.name
+            ))
+        }
+    }
+    Ok(TableSpec {
+        table,
+        columns,
+        schema_index: schema.index,
+        record_type: schema.name,
+    })
 }
 
 /// The once-built [`LogSpec`] of an event log, kept in a `static` by the

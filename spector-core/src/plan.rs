@@ -12,10 +12,11 @@ use crate::hash::EventHash;
 use crate::history::History;
 use crate::id::Id;
 use crate::invalid::Invalid;
-use crate::log::EventLog;
+use crate::log::{EventLog, TableSpec};
+use crate::materialized::{Row, RowWrite};
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
-use crate::storage::{ChainTail, HistoryStart, Planned, RecordRef, Sealed, WritePlan};
+use crate::storage::{ChainTail, HistoryStart, PlanInput, Planned, RecordRef, Sealed, WritePlan};
 
 /// What a change does to its record.
 enum Step<R: Evented> {
@@ -282,7 +283,8 @@ impl<R: Changeset> WritePlan for Change<R> {
             .map(|parent_id| RecordRef { parent_id, start })
     }
 
-    fn plan(self, history: Vec<Event>, tail: Option<ChainTail>) -> Result<Planned<R>> {
+    fn plan(self, input: PlanInput) -> Result<Planned<R>> {
+        let PlanInput { history, tail, .. } = input;
         self.span.record("events_read", history.len());
         let history = History::<R>::filter(history)?;
         if let Some(event_id) = self.event_id {
@@ -325,7 +327,14 @@ impl<R: Changeset> WritePlan for Change<R> {
             Step::Execute(payload) => (payload, false),
             Step::Delete => {
                 let event = event::<R>(&meta, action::DELETE, Attrs::new());
-                return appended(vec![event], state, tail);
+                let rows = match materialized_table::<R>()? {
+                    Some(table) => vec![RowWrite::Delete {
+                        table,
+                        id: meta.record_id,
+                    }],
+                    None => Vec::new(),
+                };
+                return appended::<R, _>(vec![event], rows, state, tail);
             }
             Step::Savepoint(expected) => {
                 if let Some(expected) = expected {
@@ -337,27 +346,10 @@ impl<R: Changeset> WritePlan for Change<R> {
                     }
                 }
                 let event = savepoint_event(&meta, &state)?;
-                return appended(vec![event], state, tail);
+                return appended::<R, _>(vec![event], Vec::new(), state, tail);
             }
         };
-        state.validate(&payload.action, &meta)?;
-        let mut new_event = NewEvent::<R>::new(meta, payload.action);
-        R::prepare_event(&mut new_event, &history, &state)?;
-        let (meta, action, links) = new_event.into_parts();
-        let code = action.code();
-        let new_state = state.changeset(action, &meta)?;
-        let mut stored = payload.stored;
-        let now = meta
-            .inserted_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        stored.insert(reserved::VERSION, R::VERSION);
-        stored.insert(reserved::EVENT_ID, id.to_string());
-        if inserting {
-            stored.insert(reserved::INSERTED_AT, now.clone());
-        }
-        stored.insert(reserved::UPDATED_AT, now);
-        let mut event = event::<R>(&meta, code, stored);
-        event.links = links;
+        let (event, new_state) = live_event(state, payload, meta, &history, inserting)?;
         let mut events = vec![event];
         if automatic_savepoint_due::<R>(&history) {
             let savepoint = EventMeta {
@@ -367,18 +359,235 @@ impl<R: Changeset> WritePlan for Change<R> {
             };
             events.push(savepoint_event(&savepoint, &new_state)?);
         }
-        appended(events, new_state, tail)
+        let rows = row_of(&new_state)?
+            .map(RowWrite::Upsert)
+            .into_iter()
+            .collect();
+        appended::<R, _>(events, rows, new_state, tail)
     }
 }
 
-/// The plan that appends `events` and returns `output`; in a hashed log
-/// (`tail` given or the table empty), each event is hashed on from the
-/// one before it.
-fn appended<R: Evented>(
+/// The live path of a new event: the live rules, `prepare_event`, the
+/// transition, then the payload as stored with its reserved keys. Returns
+/// the event and the new state.
+fn live_event<R: Changeset>(
+    state: R,
+    payload: Payload<R>,
+    meta: EventMeta,
+    history: &[Event],
+    inserting: bool,
+) -> Result<(Event, R)> {
+    state.validate(&payload.action, &meta)?;
+    let mut new_event = NewEvent::<R>::new(meta, payload.action);
+    R::prepare_event(&mut new_event, history, &state)?;
+    let (meta, action, links) = new_event.into_parts();
+    let code = action.code();
+    let new_state = state.changeset(action, &meta)?;
+    let mut stored = payload.stored;
+    let now = meta
+        .inserted_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    stored.insert(reserved::VERSION, R::VERSION);
+    stored.insert(reserved::EVENT_ID, meta.id.to_string());
+    if inserting {
+        stored.insert(reserved::INSERTED_AT, now.clone());
+    }
+    stored.insert(reserved::UPDATED_AT, now);
+    let mut event = event::<R>(&meta, code, stored);
+    event.links = links;
+    Ok((event, new_state))
+}
+
+/// `R`'s materialized table, if it has one.
+///
+/// # Errors
+///
+/// [`Error::InvalidLog`] for a misdeclared log.
+fn materialized_table<R: Evented>() -> Result<Option<&'static TableSpec>> {
+    if R::MATERIALIZED.is_none() {
+        return Ok(None);
+    }
+    let log = R::Log::spec()?;
+    log.materialized_table(R::SCHEMA_INDEX)
+        .map(Some)
+        .ok_or_else(|| Error::InvalidLog {
+            table: log.table().to_string(),
+            reason: format!("{} has no materialized table in the log", R::NAME),
+        })
+}
+
+/// The row of `state` in `R`'s materialized table, as
+/// `prepare_materialization` leaves it; `None` for a type without a table.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] when the state does not make a row or the hook
+/// refuses it.
+fn row_of<R: Changeset>(state: &R) -> Result<Option<Row>> {
+    let (Some(materialization), Some(table)) = (R::MATERIALIZED, materialized_table::<R>()?) else {
+        return Ok(None);
+    };
+    let mut row = materialization.row(table, state)?;
+    state.prepare_materialization(&mut row)?;
+    Ok(Some(row))
+}
+
+/// `materialize`: the record's row rebuilt from its events and inserted.
+pub(crate) struct MaterializePlan<R> {
+    id: Id<R>,
+}
+
+impl<R: Changeset> MaterializePlan<R> {
+    /// The plan that materializes record `id`.
+    pub(crate) fn new(id: Id<R>) -> Self {
+        Self { id }
+    }
+}
+
+impl<R: Changeset> Sealed for MaterializePlan<R> {}
+
+impl<R: Changeset> WritePlan for MaterializePlan<R> {
+    /// The record's state (the row holds it as `prepare_materialization`
+    /// left it).
+    type Output = R;
+
+    fn record(&self) -> Option<RecordRef> {
+        Some(RecordRef {
+            parent_id: self.id.uuid(),
+            start: if R::SAVEPOINTS.is_some() {
+                HistoryStart::LatestSavepoint
+            } else {
+                HistoryStart::First
+            },
+        })
+    }
+
+    fn plan(self, input: PlanInput) -> Result<Planned<R>> {
+        let history = History::<R>::filter(input.history)?;
+        let record_id = self.id.uuid();
+        if history.is_empty() {
+            return Err(Error::NotFound {
+                record_type: R::NAME,
+                id: record_id,
+            });
+        }
+        let state = Replay::<R>::run(&history)?.ok_or(Error::Deleted {
+            record_type: R::NAME,
+            id: record_id,
+        })?;
+        let rows = row_of(&state)?.map(RowWrite::Insert).into_iter().collect();
+        Ok(Planned::Append {
+            events: Vec::new(),
+            rows,
+            output: state,
+        })
+    }
+}
+
+/// The action `bringup` imports a row with.
+pub(crate) type RowAction<R> =
+    Box<dyn FnMut(&Row) -> Result<<R as Evented>::Action, Invalid> + Send>;
+
+/// The callback `bringup` runs after importing a row: the old row and the
+/// new record.
+pub(crate) type Transfer<R> = Box<dyn FnMut(&Row, &R) -> Result<(), Invalid> + Send>;
+
+/// `bringup`: every untracked row of the type's table imported as a new
+/// record, and removed.
+pub(crate) struct BringupPlan<R: Evented> {
+    table: &'static TableSpec,
+    action: RowAction<R>,
+    transfer: Option<Transfer<R>>,
+}
+
+impl<R: Changeset> BringupPlan<R> {
+    /// The plan that imports the untracked rows of `table`.
+    pub(crate) fn new(
+        table: &'static TableSpec,
+        action: RowAction<R>,
+        transfer: Option<Transfer<R>>,
+    ) -> Self {
+        Self {
+            table,
+            action,
+            transfer,
+        }
+    }
+
+    /// Imports `row` as a new record, its event after `latest`.
+    fn import(&mut self, row: &Row, latest: Option<(DateTime<Utc>, Uuid)>) -> Result<(Event, R)> {
+        let action = (self.action)(row)?;
+        let payload = Payload::of(&action)?;
+        let id = Uuid::now_v7();
+        let meta = EventMeta {
+            id,
+            record_id: id,
+            version: R::VERSION,
+            inserted_at: timestamp_after::<R>(latest, id)?,
+        };
+        let (event, state) = live_event(R::fresh(Id::new(id)), payload, meta, &[], true)?;
+        if let Some(transfer) = &mut self.transfer {
+            transfer(row, &state)?;
+        }
+        Ok((event, state))
+    }
+}
+
+impl<R: Changeset> Sealed for BringupPlan<R> {}
+
+impl<R: Changeset> WritePlan for BringupPlan<R> {
+    /// The new records, in the order of the old rows' ids.
+    type Output = Vec<R>;
+
+    fn record(&self) -> Option<RecordRef> {
+        None
+    }
+
+    fn untracked(&self) -> Option<&'static TableSpec> {
+        Some(self.table)
+    }
+
+    fn plan(mut self, input: PlanInput) -> Result<Planned<Vec<R>>> {
+        let PlanInput {
+            tail,
+            mut untracked,
+            ..
+        } = input;
+        untracked.sort_by_key(|row| row.id());
+        let mut latest = tail.as_ref().map(|tail| (tail.inserted_at, Uuid::nil()));
+        let mut events = Vec::with_capacity(untracked.len());
+        let mut rows = Vec::with_capacity(2 * untracked.len());
+        let mut records = Vec::with_capacity(untracked.len());
+        for row in &untracked {
+            let row_id = row.id().unwrap_or_default();
+            let (event, state) = self.import(row, latest).map_err(|source| Error::Bringup {
+                record_type: R::NAME,
+                table: self.table.table().to_string(),
+                row_id,
+                source: Box::new(source),
+            })?;
+            latest = Some((event.inserted_at, event.id));
+            rows.push(RowWrite::Delete {
+                table: self.table,
+                id: row_id,
+            });
+            rows.extend(row_of(&state)?.map(RowWrite::Upsert));
+            events.push(event);
+            records.push(state);
+        }
+        appended::<R, _>(events, rows, records, tail)
+    }
+}
+
+/// The plan that appends `events` of `R`, writes `rows` and returns
+/// `output`; in a hashed log (`tail` given or the table empty), each event
+/// is hashed on from the one before it.
+fn appended<R: Evented, O>(
     mut events: Vec<Event>,
-    output: R,
+    rows: Vec<RowWrite>,
+    output: O,
     tail: Option<ChainTail>,
-) -> Result<Planned<R>> {
+) -> Result<Planned<O>> {
     if R::Log::spec()?.hashed() {
         let mut previous = tail.and_then(|tail| tail.hash);
         for event in &mut events {
@@ -389,7 +598,11 @@ fn appended<R: Evented>(
             previous = Some(hash);
         }
     }
-    Ok(Planned::Append { events, output })
+    Ok(Planned::Append {
+        events,
+        rows,
+        output,
+    })
 }
 
 /// The time of an event that follows `latest` (the time of the record's or

@@ -8,6 +8,7 @@ use crate::id::Id;
 use crate::invalid::Invalid;
 use crate::link::RecordLink;
 use crate::log::{EventLog, LinkDecl};
+use crate::materialized::{Materialization, Row};
 use crate::savepoint::SavepointHooks;
 
 /// What `#[derive(Evented)]` generates for a record type: its metadata and
@@ -38,6 +39,10 @@ pub trait Evented: Sized + Send + Sync + 'static {
     /// savepoints, whose replay refuses a savepoint event
     /// ([`Error::UnknownActionCode`](crate::Error::UnknownActionCode)).
     const SAVEPOINTS: Option<SavepointHooks<Self>> = None;
+    /// The type's materialized table and how its state becomes a row
+    /// (`#[evented(table = "…")]`); `None` (the default) for a type whose
+    /// state lives in its log only.
+    const MATERIALIZED: Option<Materialization<Self>> = None;
 
     /// The record id (= id of its first event).
     fn id(&self) -> Id<Self>;
@@ -189,6 +194,20 @@ pub trait Changeset: Evented {
     fn upcast(action: &str, version: u32, payload: Attrs) -> Result<Attrs, Invalid> {
         let _ = (action, version);
         Ok(payload)
+    }
+
+    /// For a type with a materialized table: adjusts the `row` about to be
+    /// written from the state `self` (on insert, execute, `materialize` and
+    /// `bringup`; not on delete), or refuses the whole operation. The row
+    /// changes only in the table: the write still returns the replayed
+    /// state. The default writes the row as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`Invalid`] refuses the operation; nothing is written.
+    fn prepare_materialization(&self, row: &mut Row) -> Result<(), Invalid> {
+        let _ = row;
+        Ok(())
     }
 }
 

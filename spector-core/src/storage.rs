@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::event::Event;
-use crate::log::LogSpec;
+use crate::log::{LogSpec, TableSpec};
+use crate::materialized::{Row, RowWrite};
 
 /// Which events of a log a read selects. Every selection comes back in
 /// event order (`inserted_at`, then `id`).
@@ -155,15 +156,32 @@ pub struct ChainTail {
     pub inserted_at: DateTime<Utc>,
 }
 
+/// What a backend read for a write plan, inside its transaction.
+#[derive(Debug, Default)]
+pub struct PlanInput {
+    /// The record's events from its start on, oldest first, with links
+    /// (empty for a new record, or a plan without a record).
+    pub history: Vec<Event>,
+    /// For a hashed log, the table's newest event (`None` when the table is
+    /// empty, and for other logs).
+    pub tail: Option<ChainTail>,
+    /// The rows of [`WritePlan::untracked`]'s table that no event of its
+    /// record type tracks (empty when the plan asks for none).
+    pub untracked: Vec<Row>,
+}
+
 /// What a write plan decided, inside the backend's transaction.
 #[derive(Debug)]
 pub enum Planned<O> {
-    /// Append `events` (with their links), in order, and commit; the write
-    /// returns `output`.
+    /// Append `events` (with their links), in order, then apply `rows` to
+    /// materialized tables, in order, and commit; the write returns
+    /// `output`.
     Append {
         /// The events to insert, links included: the operation's event,
         /// then any automatic savepoint.
         events: Vec<Event>,
+        /// The row writes of materialized tables.
+        rows: Vec<RowWrite>,
         /// What the write returns once committed.
         output: O,
     },
@@ -189,17 +207,23 @@ pub trait WritePlan: Sealed + Send + 'static {
     /// The existing record this write changes; `None` for a new record.
     fn record(&self) -> Option<RecordRef>;
 
-    /// Decides the events to append, links included, from the record's
-    /// `history` (the events of the record id from the record's start on,
-    /// oldest first, with links; empty for a new record), or that nothing
-    /// is to be written. For a hashed log, `tail` is the table's newest
-    /// event (`None` when the table is empty) and the events come back
-    /// with their `hash` set; for other logs it is `None`.
+    /// The materialized table whose untracked rows the plan needs (rows
+    /// whose id is the `parent_id` of no event of the table's record type),
+    /// read after the locks and handed over in [`PlanInput::untracked`];
+    /// `None` (the default) for a plan that needs none.
+    fn untracked(&self) -> Option<&'static TableSpec> {
+        None
+    }
+
+    /// Decides the events to append, links included, and the rows to
+    /// write, from what the backend read (`input`), or that nothing is to
+    /// be written. For a hashed log, the events come back with their `hash`
+    /// set, chained on from `input.tail`.
     ///
     /// # Errors
     ///
     /// Any error refuses the write: the backend rolls its transaction back.
-    fn plan(self, history: Vec<Event>, tail: Option<ChainTail>) -> Result<Planned<Self::Output>>;
+    fn plan(self, input: PlanInput) -> Result<Planned<Self::Output>>;
 }
 
 /// A storage backend: owns the SQL dialect, the migrations and the
@@ -221,10 +245,25 @@ pub trait Storage: Send + Sync + 'static {
     /// Runs one write in ONE transaction: for a hashed log, takes the
     /// table's append lock and reads its [`ChainTail`]; otherwise, when
     /// `plan.record()` names a record, takes that record's write lock; loads
-    /// the record's history ([`RecordRef::history`]); calls
-    /// [`WritePlan::plan`]; inserts the events (with their hashes) and their
-    /// links; commits. Any error rolls everything back.
+    /// the record's history ([`RecordRef::history`]) and the untracked rows
+    /// of [`WritePlan::untracked`]; calls [`WritePlan::plan`]; inserts the
+    /// events (with their hashes) and their links; applies the row writes
+    /// (an existing row for [`RowWrite::Insert`] is
+    /// [`Error::RowExists`](crate::Error::RowExists), a row the database
+    /// refuses [`Error::RowRefused`](crate::Error::RowRefused)); commits.
+    /// Any error rolls everything back.
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output>;
+
+    /// Up to `limit` ids of the records of the type at `schema_index` (the
+    /// ids of its first events), deleted records left out, in ascending id
+    /// order, after `after` when given: one page of a keyset listing.
+    async fn record_ids(
+        &self,
+        log: &'static LogSpec,
+        schema_index: i32,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Uuid>>;
 
     /// Streams the selected events, in order, into `fold`.
     async fn fold_events<F: EventFold>(

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
 use spector_core::action::custom_action_code;
 use spector_core::backend::{
-    ChainTail, EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, Planned, Storage,
-    WritePlan,
+    ChainTail, EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, PlanInput, Planned,
+    Storage, WritePlan,
 };
 use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
 use uuid::Uuid;
@@ -102,8 +102,13 @@ impl Storage for Memory {
             hash: event.hash.clone(),
             inserted_at: event.inserted_at,
         });
-        match plan.plan(history, tail)? {
-            Planned::Append { events, output } => {
+        let input = PlanInput {
+            history,
+            tail,
+            untracked: Vec::new(),
+        };
+        match plan.plan(input)? {
+            Planned::Append { events, output, .. } => {
                 for mut event in events {
                     let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
                     event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
@@ -113,6 +118,30 @@ impl Storage for Memory {
             }
             Planned::Unchanged(output) => Ok(output),
         }
+    }
+
+    async fn record_ids(
+        &self,
+        _log: &'static LogSpec,
+        schema_index: i32,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        let rows = self.rows.lock().unwrap();
+        let mut ids: Vec<Uuid> = rows
+            .iter()
+            .filter(|event| event.is_first() && event.schema_index == schema_index)
+            .filter(|event| after.is_none_or(|after| event.id > after))
+            .filter(|first| {
+                !rows
+                    .iter()
+                    .any(|e| e.parent_id == first.id && e.is_delete())
+            })
+            .map(|event| event.id)
+            .collect();
+        ids.sort();
+        ids.truncate(limit as usize);
+        Ok(ids)
     }
 
     async fn fold_events<F: EventFold>(

@@ -3,9 +3,8 @@
 use quote::format_ident;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
-use crate::attr::{self, EventedOptions};
+use crate::attr::{self, EventedOptions, FieldStorage};
 use crate::ctxt::Ctxt;
-use crate::symbol::EVENTED;
 
 /// A record type: a struct with named fields and its `#[evented(...)]` options.
 pub struct Record<'a> {
@@ -29,6 +28,10 @@ pub struct Field<'a> {
     pub ident: &'a Ident,
     /// The field's type.
     pub ty: &'a Type,
+    /// How it is stored in a materialized table.
+    pub storage: FieldStorage,
+    /// The `#[evented(json)]` or `#[evented(skip)]` that set it.
+    pub storage_attr: Option<&'a syn::Attribute>,
 }
 
 impl<'a> Record<'a> {
@@ -46,10 +49,12 @@ impl<'a> Record<'a> {
                         .named
                         .iter()
                         .filter_map(|field| {
-                            reject_field_attrs(cx, &field.attrs);
+                            let (storage, storage_attr) = attr::parse_field(cx, &field.attrs);
                             Some(Field {
                                 ident: field.ident.as_ref()?,
                                 ty: &field.ty,
+                                storage,
+                                storage_attr,
                             })
                         })
                         .collect()
@@ -105,13 +110,3 @@ const NAMED_FIELDS: &str =
 /// The message for an enum or a union.
 const ONLY_STRUCTS: &str =
     "`#[derive(Evented)]` only supports structs: a record type is a struct with an `id` field";
-
-/// `#[evented]` is a container attribute: reports any on a field.
-fn reject_field_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) {
-    for attr in attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident(EVENTED.as_str()))
-    {
-        cx.error_spanned_by(attr, "`#[evented(...)]` goes on the struct, not on a field");
-    }
-}

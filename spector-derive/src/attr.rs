@@ -15,8 +15,8 @@ use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
 use crate::symbol::{
     expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED, EVENTED_OPTIONS,
-    LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY, SAVEPOINT_OPTIONS, TABLE,
-    VERSION,
+    FIELD_OPTIONS, ID, JSON, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY,
+    SAVEPOINT_OPTIONS, SKIP, TABLE, VERSION,
 };
 
 /// Everything the `#[evented(...)]` attributes of a struct say.
@@ -35,6 +35,10 @@ pub struct EventedOptions {
     pub savepoints: Option<Savepoints>,
     /// `savepoint_every = n`: the keyword and the interval.
     pub savepoint_every: Option<(Ident, u32)>,
+    /// `table = "users"`: the materialized table.
+    pub table: Option<LitStr>,
+    /// `id = uuid`: the id field, when not `id`.
+    pub id: Option<Ident>,
 }
 
 /// `savepoints`, as written.
@@ -221,6 +225,32 @@ fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::R
         } else {
             options.savepoint_every = Some((key, every));
         }
+    } else if key == TABLE {
+        expect_eq(input, &key, "table = \"users\"")?;
+        let table: LitStr = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected a table name, like `table = \"users\"`",
+            )
+        })?;
+        if options.table.is_some() {
+            cx.error_spanned_by(&key, "duplicate `table` option");
+        } else {
+            options.table = Some(table);
+        }
+    } else if key == ID {
+        expect_eq(input, &key, "id = uuid")?;
+        let field = input.call(Ident::parse_any).map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "expected the id field's name, like `id = uuid`",
+            )
+        })?;
+        if options.id.is_some() {
+            cx.error_spanned_by(&key, "duplicate `id` option");
+        } else {
+            options.id = Some(field);
+        }
     } else {
         return Err(syn::Error::new(
             key.span(),
@@ -231,6 +261,62 @@ fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::R
         ));
     }
     Ok(())
+}
+
+/// How a field is stored in the materialized table, from its
+/// `#[evented(json)]` or `#[evented(skip)]`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FieldStorage {
+    /// Its own column, of its type's kind.
+    Column,
+    /// A JSON column.
+    Json,
+    /// No column.
+    Skip,
+}
+
+/// Parses the `#[evented(...)]` attributes of a field: the storage and the
+/// attribute that set it (for spans).
+pub fn parse_field<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> (FieldStorage, Option<&'a Attribute>) {
+    let mut storage = FieldStorage::Column;
+    let mut given = None;
+    for attr in attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident(EVENTED.as_str()))
+    {
+        let result = attr.parse_args_with(|input: ParseStream| {
+            comma_list(cx, input, |input| {
+                let key = input.call(Ident::parse_any)?;
+                let kind = if key == JSON {
+                    FieldStorage::Json
+                } else if key == SKIP {
+                    FieldStorage::Skip
+                } else if EVENTED_OPTIONS.iter().any(|option| key == *option) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("`{key}` goes on the struct, not on a field"),
+                    ));
+                } else {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown field option `{key}`, {}", expected(FIELD_OPTIONS)),
+                    ));
+                };
+                if given.is_some() {
+                    cx.error_spanned_by(&key, "a field takes one of `json` and `skip`, once");
+                } else {
+                    storage = kind;
+                    given = Some(attr);
+                }
+                Ok(())
+            });
+            Ok(())
+        });
+        if let Err(error) = result {
+            cx.push(error);
+        }
+    }
+    (storage, given)
 }
 
 /// Parses one entry of `actions(...)`.

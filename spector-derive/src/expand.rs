@@ -8,8 +8,11 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
+use crate::ast::Field;
+use crate::attr::FieldStorage;
 use crate::valid::{Valid, ValidAction};
 
 /// Whether the record type broke a rule.
@@ -260,12 +263,7 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
                 #[automatically_derived]
                 impl ::spector::__private::WritesTo<#log> for #ident {}
             };
-            (
-                quote!(#log),
-                schema_index,
-                id_methods(valid, id.ty),
-                writes_to,
-            )
+            (quote!(#log), schema_index, id_methods(valid, id), writes_to)
         }
         (_, log, _) => {
             let log = log.map_or_else(|| quote!(::spector::__private::NoLog), |log| quote!(#log));
@@ -279,6 +277,7 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
         }
     };
     let (savepoint_hooks, savepoint_impl) = savepoints(valid, mode);
+    let (materialized_const, materialized_impl) = materialized(valid, mode);
     quote! {
         #[automatically_derived]
         impl ::spector::Evented for #ident {
@@ -290,12 +289,73 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             const VERSION: u32 = #version;
             const LINKS: &'static [::spector::__private::LinkDecl] = &[#(#links),*];
             #savepoint_hooks
+            #materialized_const
 
             #methods
         }
 
         #writes_to
         #savepoint_impl
+        #materialized_impl
+    }
+}
+
+/// `Evented::MATERIALIZED` and the `Materialized` marker for a type with
+/// `table = "..."`: a column per field (the id first) of its type's kind,
+/// the compiler checking each type on the field; nothing for other types.
+fn materialized(valid: &Valid, mode: Mode) -> (TokenStream, TokenStream) {
+    let (Mode::Complete, Some(table)) = (mode, &valid.table) else {
+        return (TokenStream::new(), TokenStream::new());
+    };
+    let ident = valid.record.ident;
+    let name = &table.name;
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for field in &table.columns {
+        let member = field.ident;
+        let column = field.ident.unraw().to_string();
+        let ty = field.ty;
+        if field.storage == FieldStorage::Json {
+            let nullable = is_option(ty);
+            columns.push(quote! { ::spector::__private::ColumnDecl::json(#column, #nullable) });
+            values.push(quote! { ::spector::Value::json(#column, &record.#member)? });
+        } else {
+            columns.push(quote_spanned! {ty.span()=>
+                ::spector::__private::ColumnDecl::of::<#ty>(#column)
+            });
+            values.push(quote_spanned! {ty.span()=>
+                <#ty as ::spector::ToColumn>::to_value(&record.#member)
+            });
+        }
+    }
+    let hooks = quote! {
+        const MATERIALIZED: ::core::option::Option<::spector::Materialization<Self>> =
+            ::core::option::Option::Some(::spector::Materialization::new(
+                ::spector::__private::TableDecl {
+                    name: #name,
+                    columns: &[#(#columns),*],
+                },
+                |record: &Self| {
+                    ::core::result::Result::Ok(::std::vec![#(#values),*])
+                },
+            ));
+    };
+    let marker = quote! {
+        #[automatically_derived]
+        impl ::spector::Materialized for #ident {}
+    };
+    (hooks, marker)
+}
+
+/// True for a type written `Option<...>` (its JSON column may be empty).
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        _ => false,
     }
 }
 
@@ -353,9 +413,11 @@ fn savepoints(valid: &Valid, mode: Mode) -> (TokenStream, TokenStream) {
     (hooks, savepoint)
 }
 
-/// `id` and `fresh`, through the `id` field's type (`Uuid` or `Id<Self>`);
+/// `id` and `fresh`, through the id field's type (`Uuid` or `Id<Self>`);
 /// the compiler checks that type, with the error on it.
-fn id_methods(valid: &Valid, ty: &syn::Type) -> TokenStream {
+fn id_methods(valid: &Valid, id: &Field) -> TokenStream {
+    let ty = id.ty;
+    let member = id.ident;
     let field = quote_spanned! {ty.span()=> ::spector::__private::RecordIdField<Self> };
     // `..Default::default()` is only written when there are other fields,
     // so a struct with just `id` does not get a needless struct update.
@@ -364,11 +426,11 @@ fn id_methods(valid: &Valid, ty: &syn::Type) -> TokenStream {
     });
     quote! {
         fn id(&self) -> ::spector::Id<Self> {
-            <#ty as #field>::to_id(&self.id)
+            <#ty as #field>::to_id(&self.#member)
         }
 
         fn fresh(id: ::spector::Id<Self>) -> Self {
-            Self { id: <#ty as #field>::from_id(id), #rest }
+            Self { #member: <#ty as #field>::from_id(id), #rest }
         }
     }
 }

@@ -43,13 +43,28 @@ pub const TABLE: Symbol = Symbol("table");
 pub const SCHEMAS: Symbol = Symbol("schemas");
 /// `hashed: true` in `event_log!`: the log is a hash chain.
 pub const HASHED: Symbol = Symbol("hashed");
+/// `json` on a field: its materialized column holds it as JSON.
+pub const JSON: Symbol = Symbol("json");
+/// `skip` on a field: it has no materialized column.
+pub const SKIP: Symbol = Symbol("skip");
 /// The field every record type needs: `id: Id<Self>` (or `id: Uuid`).
 pub const ID: Symbol = Symbol("id");
 /// The column every link table already has, so no link may use it.
 pub const EVENT_ID: Symbol = Symbol("event_id");
 
 /// The options of `#[evented(...)]`, in the order error messages list them.
-pub const EVENTED_OPTIONS: &[Symbol] = &[LOG, ACTIONS, LINKS, VERSION, SAVEPOINTS, SAVEPOINT_EVERY];
+pub const EVENTED_OPTIONS: &[Symbol] = &[
+    LOG,
+    ACTIONS,
+    LINKS,
+    VERSION,
+    SAVEPOINTS,
+    SAVEPOINT_EVERY,
+    TABLE,
+    ID,
+];
+/// The options of `#[evented(...)]` on a field.
+pub const FIELD_OPTIONS: &[Symbol] = &[JSON, SKIP];
 /// The options inside `savepoints(...)`.
 pub const SAVEPOINT_OPTIONS: &[Symbol] = &[CUSTOM];
 /// The options inside an action's parentheses.
@@ -102,7 +117,7 @@ mod tests {
     fn expected_lists_many_keywords_as_one_of() {
         assert_eq!(
             expected(EVENTED_OPTIONS),
-            "expected one of `log`, `actions`, `links`, `version`, `savepoints`, `savepoint_every`"
+            "expected one of `log`, `actions`, `links`, `version`, `savepoints`, `savepoint_every`, `table`, `id`"
         );
     }
 }

@@ -5,10 +5,11 @@
 
 use spector_core::action::{custom_action_code, is_built_in_code, BUILT_INS, INSERT, UPDATE};
 use spector_core::backend::{is_identifier, is_sql_keyword, MAX_IDENTIFIER_LEN};
+use syn::ext::IdentExt;
 use syn::{Ident, LitStr, Path, Type};
 
 use crate::ast::{Field, Record};
-use crate::attr::{Action, Link};
+use crate::attr::{Action, FieldStorage, Link};
 use crate::case::{is_snake_case, to_snake_case};
 use crate::ctxt::Ctxt;
 use crate::symbol::{EVENT_ID, ID, INSERT as INSERT_ACTION, UPDATE as UPDATE_ACTION};
@@ -27,6 +28,17 @@ pub struct Valid<'r, 'a> {
     pub actions: Vec<ValidAction<'r>>,
     /// Every link, in declaration order.
     pub links: Vec<ValidLink<'r>>,
+    /// The materialized table, when declared and valid.
+    pub table: Option<ValidTable<'r, 'a>>,
+}
+
+/// A materialized table: its name and the fields that are its columns, the
+/// id field first.
+pub struct ValidTable<'r, 'a> {
+    /// The table name.
+    pub name: String,
+    /// The fields with a column, the id field first.
+    pub columns: Vec<&'r Field<'a>>,
 }
 
 /// One action of the generated enum.
@@ -60,13 +72,70 @@ pub struct ValidLink<'r> {
 pub fn check<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Valid<'r, 'a> {
     check_generics(cx, record);
     check_log(cx, record);
+    let id = check_id(cx, record);
     Valid {
         record,
         log: record.options.log.as_ref(),
-        id: check_id(cx, record),
+        id,
         actions: check_actions(cx, &record.options.actions),
         links: check_links(cx, &record.options.links),
+        table: check_table(cx, record, id),
     }
+}
+
+/// `table = "..."`: a valid table name, and every field that is a column
+/// a valid column name; `json` and `skip` only with a table, never on the
+/// id field.
+fn check_table<'r, 'a>(
+    cx: &Ctxt,
+    record: &'r Record<'a>,
+    id: Option<&'r Field<'a>>,
+) -> Option<ValidTable<'r, 'a>> {
+    let Some(table) = &record.options.table else {
+        for field in &record.fields {
+            if let Some(attr) = field.storage_attr {
+                cx.error_spanned_by(
+                    attr,
+                    "`json` and `skip` describe a materialized column: \
+                     declare the table with `#[evented(table = \"...\")]` on the struct",
+                );
+            }
+        }
+        return None;
+    };
+    let mut valid = true;
+    let name = table.value();
+    if !is_identifier(&name) {
+        cx.error_spanned_by(table, not_an_identifier("table name", &name));
+        valid = false;
+    }
+    let id = id?;
+    if let (FieldStorage::Json | FieldStorage::Skip, Some(attr)) = (id.storage, id.storage_attr) {
+        cx.error_spanned_by(
+            attr,
+            "the id field is the table's key: it is always a UUID column",
+        );
+        valid = false;
+    }
+    let mut columns = vec![id];
+    for field in &record.fields {
+        if std::ptr::eq(field, id) || field.storage == FieldStorage::Skip {
+            continue;
+        }
+        let column = field.ident.unraw().to_string();
+        if !is_identifier(&column) {
+            cx.error_spanned_by(
+                field.ident,
+                format!(
+                    "{}; or mark the field `#[evented(skip)]`",
+                    not_an_identifier("column name", &column)
+                ),
+            );
+            valid = false;
+        }
+        columns.push(field);
+    }
+    valid.then_some(ValidTable { name, columns })
 }
 
 /// A record type is stored under one name: no type or lifetime parameters.
@@ -97,9 +166,20 @@ fn check_log(cx: &Ctxt, record: &Record) {
     }
 }
 
-/// The record needs an `id` field; its type (`Uuid` or `Id<Self>`) is
-/// checked by the compiler on the generated code, spanned on the type.
+/// The record needs an `id` field (or the field `id = ...` names); its
+/// type (`Uuid` or `Id<Self>`) is checked by the compiler on the generated
+/// code, spanned on the type.
 fn check_id<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Option<&'r Field<'a>> {
+    if let Some(named) = &record.options.id {
+        let field = record.field(&named.unraw().to_string());
+        if field.is_none() && !record.shape_refused {
+            cx.error_spanned_by(
+                named,
+                format!("`{}` has no field `{named}` to be its id", record.ident),
+            );
+        }
+        return field;
+    }
     let field = record.field(ID.as_str());
     if field.is_none() && !record.shape_refused {
         cx.error_spanned_by(

@@ -1,10 +1,12 @@
 //! The PostgreSQL backend: a connection pool and the [`Storage`] operations.
 
 use async_trait::async_trait;
+use spector_core::action::DELETE;
 use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
 use spector_core::{Connect, Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use uuid::Uuid;
 
 use crate::error::{query_error, PostgresError};
 use crate::select::Selection;
@@ -135,6 +137,29 @@ impl Storage for Postgres {
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
         write::write(&self.pool, log, plan).await
+    }
+
+    async fn record_ids(
+        &self,
+        log: &'static LogSpec,
+        schema_index: i32,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        let table = log.table();
+        let sql = format!(
+            "SELECT e.id FROM {table} e \
+             WHERE e.schema = $1 AND e.id = e.parent_id AND ($2::uuid IS NULL OR e.id > $2) \
+             AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.parent_id = e.id AND d.action = {DELETE}) \
+             ORDER BY e.id LIMIT $3"
+        );
+        sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(schema_index)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_error("list records", table.as_str()))
     }
 
     async fn fold_events<F: EventFold>(

@@ -40,6 +40,7 @@ mod lock;
 pub mod migration;
 mod names;
 mod read;
+mod rows;
 mod select;
 mod transaction;
 mod write;

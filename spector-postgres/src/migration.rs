@@ -50,6 +50,11 @@ pub fn up(log: &LogSpec) -> Result<Vec<String>> {
     for link in &names.links {
         statements.extend(link_statements(names.table.table, link));
     }
+    statements.extend(
+        log.materialized_tables()
+            .iter()
+            .map(crate::rows::create_table),
+    );
     Ok(statements)
 }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use spector_core::backend::{ChainTail, CollectEvents, LogSpec, Planned, WritePlan};
+use spector_core::backend::{ChainTail, CollectEvents, LogSpec, PlanInput, Planned, WritePlan};
 use spector_core::{Error, Event, Link, Result};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
@@ -13,11 +13,11 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 use crate::error::{query_error, sqlstate};
-use crate::lock;
 use crate::migration::LINK_ACROSS_RECORDS_SQLSTATE;
 use crate::read::fold_events;
 use crate::select::Selection;
 use crate::transaction;
+use crate::{lock, rows};
 
 /// A wait for a record's lock longer than this is traced (a round trip to a
 /// local server takes well under it).
@@ -26,7 +26,15 @@ const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(5);
 /// How every write transaction starts. READ COMMITTED gives each statement a
 /// fresh snapshot, so the history read after the lock is taken includes
 /// every write that held the lock before.
-const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+///
+/// `SET LOCAL TIME ZONE 'UTC'` (until the transaction ends) makes the bound
+/// `timestamptz` time land as UTC in a `timestamp without time zone` column,
+/// the `inserted_at` of a table laid out by Spector-Elixir's migration
+/// (section 15 of the spec): PostgreSQL converts with the session's time
+/// zone, which need not be UTC. Our own `timestamptz` column is unaffected.
+/// Both statements go in one simple-protocol message, so this costs no
+/// extra round trip.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'";
 
 /// Runs `plan` in one transaction: takes the record's lock and loads its
 /// history (when it names a record), plans, inserts the event and its links,
@@ -76,10 +84,26 @@ async fn plan_and_insert<P: WritePlan>(
         }
         None => Vec::new(),
     };
-    match plan.plan(history, tail)? {
-        Planned::Append { events, output } => {
+    let untracked = match plan.untracked() {
+        Some(table) => rows::untracked(conn, log, table).await?,
+        None => Vec::new(),
+    };
+    let input = PlanInput {
+        history,
+        tail,
+        untracked,
+    };
+    match plan.plan(input)? {
+        Planned::Append {
+            events,
+            rows,
+            output,
+        } => {
             for event in &events {
                 insert_event(conn, log, event).await?;
+            }
+            for row in &rows {
+                rows::apply(conn, row).await?;
             }
             Ok(output)
         }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use spector_core::backend::{EventFold, EventQuery, LogSpec, SqlIdent, Storage, WritePlan};
 use spector_core::{Connect, Result};
+use uuid::Uuid;
 
 use crate::error::{query_error, SqliteError};
 use crate::options::SqliteOptions;
@@ -160,9 +161,6 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()>
     conn.busy_timeout(options.get_busy_timeout())
 }
 
-/// Runs a list of DDL statements for `log` in one transaction that takes
-/// the write lock up front (so a concurrent migration waits its turn
-/// instead of failing on a lock upgrade).
 /// Whether `table` exists.
 fn has_table(conn: &Connection, table: &SqlIdent) -> Result<bool> {
     conn.query_row(
@@ -185,6 +183,9 @@ fn has_column(conn: &Connection, table: &SqlIdent, column: &str) -> Result<bool>
     .map_err(query_error("migrate", table.as_str()))
 }
 
+/// Runs a list of DDL statements for `log` in one transaction that takes
+/// the write lock up front (so a concurrent migration waits its turn
+/// instead of failing on a lock upgrade).
 fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Result<()> {
     let failed = query_error("migrate", log.table().as_str());
     let tx = conn
@@ -215,6 +216,17 @@ impl Storage for Sqlite {
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
         self.with_connection(move |conn| write::write(conn, log, plan))
+            .await
+    }
+
+    async fn record_ids(
+        &self,
+        log: &'static LogSpec,
+        schema_index: i32,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        self.with_connection(move |conn| query::record_ids(conn, log, schema_index, after, limit))
             .await
     }
 

@@ -32,6 +32,7 @@ mod error;
 pub mod migration;
 mod options;
 mod query;
+mod rows;
 mod url;
 mod write;
 

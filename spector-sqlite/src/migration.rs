@@ -54,6 +54,11 @@ pub fn up(log: &LogSpec) -> Vec<String> {
     for link in log.links() {
         statements.extend(link_up(table, link));
     }
+    statements.extend(
+        log.materialized_tables()
+            .iter()
+            .map(crate::rows::create_table),
+    );
     statements
 }
 

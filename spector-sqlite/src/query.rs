@@ -2,8 +2,8 @@
 
 use chrono::DateTime;
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection, Row};
-use spector_core::action::SAVEPOINT;
+use rusqlite::{params, params_from_iter, Connection, Row};
+use spector_core::action::{DELETE, SAVEPOINT};
 use spector_core::backend::{
     EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, SqlIdent, END_OF_TIME_MICROS,
 };
@@ -207,6 +207,35 @@ fn decode_links(
         }));
     }
     Ok(links)
+}
+
+/// Up to `limit` ids of the live records of the type at `schema_index`
+/// (first events without a delete in their record), after `after`, in
+/// ascending order.
+pub(crate) fn record_ids(
+    conn: &Connection,
+    log: &LogSpec,
+    schema_index: i32,
+    after: Option<Uuid>,
+    limit: u32,
+) -> Result<Vec<Uuid>> {
+    let table = log.table();
+    let failed = query_error("list records", table.as_str());
+    let sql = format!(
+        "SELECT e.id FROM {table} e \
+         WHERE e.schema = ?1 AND e.id = e.parent_id AND (?2 IS NULL OR e.id > ?2) \
+         AND NOT EXISTS (SELECT 1 FROM {table} d WHERE d.parent_id = e.id AND d.action = {DELETE}) \
+         ORDER BY e.id LIMIT ?3"
+    );
+    let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
+    let ids = statement
+        .query_map(params![schema_index, after, i64::from(limit)], |row| {
+            row.get::<_, Uuid>(0)
+        })
+        .map_err(&failed)?
+        .collect::<rusqlite::Result<Vec<Uuid>>>()
+        .map_err(&failed)?;
+    Ok(ids)
 }
 
 #[cfg(test)]

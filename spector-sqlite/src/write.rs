@@ -5,13 +5,15 @@ use std::time::{Duration, Instant};
 use chrono::DateTime;
 use rusqlite::{params, Connection, TransactionBehavior};
 use spector_core::backend::{
-    ChainTail, CollectEvents, LogSpec, Planned, WritePlan, END_OF_TIME_MICROS, LINK_ACROSS_RECORDS,
+    ChainTail, CollectEvents, LogSpec, PlanInput, Planned, WritePlan, END_OF_TIME_MICROS,
+    LINK_ACROSS_RECORDS,
 };
 use spector_core::{Error, Event, Result};
 use uuid::Uuid;
 
 use crate::error::{is_foreign_key_violation, query_error};
 use crate::query::fold_events;
+use crate::rows;
 
 /// A wait for the write lock longer than this is traced.
 const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(1);
@@ -46,10 +48,26 @@ pub(crate) fn write<P: WritePlan>(
     } else {
         None
     };
-    let output = match plan.plan(history, tail)? {
-        Planned::Append { events, output } => {
+    let untracked = match plan.untracked() {
+        Some(table) => rows::untracked(&tx, log, table)?,
+        None => Vec::new(),
+    };
+    let input = PlanInput {
+        history,
+        tail,
+        untracked,
+    };
+    let output = match plan.plan(input)? {
+        Planned::Append {
+            events,
+            rows,
+            output,
+        } => {
             for event in &events {
                 insert_event(&tx, log, event)?;
+            }
+            for row in &rows {
+                rows::apply(&tx, row)?;
             }
             output
         }

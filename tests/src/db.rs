@@ -116,4 +116,16 @@ pub trait TestDb: Send + Sync + Sized + 'static {
 
     /// Runs one SQL statement by hand, bypassing the library.
     async fn execute_sql(&self, sql: &str) -> Result<(), String>;
+
+    /// The rows of the query `sql`, each a JSON object column → value in a
+    /// form both backends share: UUIDs as text, integers and floats as
+    /// numbers, text as strings, booleans as `true`/`false` (SQLite's 0/1
+    /// for columns named in `booleans`), JSON columns parsed (those named
+    /// in `json`), `NULL` as `null`.
+    async fn select_json(
+        &self,
+        sql: &str,
+        booleans: &[&str],
+        json: &[&str],
+    ) -> Vec<serde_json::Value>;
 }

@@ -8,6 +8,7 @@
 //! both backends.
 
 pub mod db;
+pub mod members;
 pub mod pages;
 pub mod postgres_db;
 pub mod reads;
@@ -92,6 +93,13 @@ macro_rules! conformance_suite {
             hash_chain::concurrent_writers_keep_one_chain,
             hash_chain::a_log_made_hashed_later_gets_its_column_and_chains_on,
             versions::an_old_version_event_replays_through_the_upcast_hook,
+            materialized::the_row_follows_every_write,
+            materialized::a_refused_row_rolls_the_event_back,
+            materialized::materialize_rebuilds_a_row_with_distinct_errors,
+            materialized::bringup_imports_untracked_rows_in_one_transaction,
+            materialized::default_bringup_inserts_each_row,
+            listing::listing_pages_through_every_record_while_others_write,
+            listing::record_types_in_one_log_keep_apart,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             concurrency::increments_on_one_record_serialize,

@@ -257,6 +257,20 @@ impl TestDb for PostgresDb {
     async fn execute_sql(&self, sql: &str) -> Result<(), String> {
         execute_on(self.pool(), sql).await
     }
+
+    async fn select_json(
+        &self,
+        sql: &str,
+        _booleans: &[&str],
+        _json: &[&str],
+    ) -> Vec<serde_json::Value> {
+        let rows: Vec<sqlx::types::Json<serde_json::Value>> =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT to_jsonb(q) FROM ({sql}) q")))
+                .fetch_all(self.pool())
+                .await
+                .expect("select");
+        rows.into_iter().map(|json| json.0).collect()
+    }
 }
 
 /// Runs `sql` on the test's schema.

@@ -207,4 +207,52 @@ impl TestDb for SqliteDb {
         let sql = sql.to_owned();
         self.sql(move |conn| conn.execute_batch(&sql)).await
     }
+
+    async fn select_json(
+        &self,
+        sql: &str,
+        booleans: &[&str],
+        json: &[&str],
+    ) -> Vec<serde_json::Value> {
+        use rusqlite::types::ValueRef;
+        use serde_json::Value;
+        let sql = sql.to_owned();
+        let booleans: Vec<String> = booleans.iter().map(|c| (*c).to_owned()).collect();
+        let json: Vec<String> = json.iter().map(|c| (*c).to_owned()).collect();
+        self.sql(move |conn| {
+            let mut statement = conn.prepare(&sql)?;
+            let names: Vec<String> = statement
+                .column_names()
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect();
+            let mut rows = statement.query([])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut object = serde_json::Map::new();
+                for (position, name) in names.iter().enumerate() {
+                    let value = match row.get_ref(position)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(int) if booleans.contains(name) => Value::Bool(int != 0),
+                        ValueRef::Integer(int) => Value::from(int),
+                        ValueRef::Real(float) => Value::from(float),
+                        ValueRef::Text(text) if json.contains(name) => {
+                            serde_json::from_slice(text).expect("a JSON column holds JSON")
+                        }
+                        ValueRef::Text(text) => {
+                            Value::String(String::from_utf8_lossy(text).into_owned())
+                        }
+                        ValueRef::Blob(bytes) => Value::String(
+                            Uuid::from_slice(bytes).expect("a 16-byte UUID").to_string(),
+                        ),
+                    };
+                    object.insert(name.clone(), value);
+                }
+                out.push(Value::Object(object));
+            }
+            Ok(out)
+        })
+        .await
+        .expect("select")
+    }
 }

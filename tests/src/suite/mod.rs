@@ -4,6 +4,8 @@ pub mod basic_chat;
 pub mod concurrency;
 pub mod hash_chain;
 pub mod links;
+pub mod listing;
+pub mod materialized;
 pub mod migrations;
 pub mod robustness;
 pub mod savepoints;

@@ -8,6 +8,7 @@ use spector_tests::postgres_db::pg_url;
 use sqlx::{Connection, PgConnection};
 
 mod connect;
+mod elixir;
 mod locks;
 mod names;
 
