@@ -18,3 +18,4 @@ pub mod audit;
 pub mod backend;
 pub mod basic_chat;
 pub mod ledger;
+pub mod users;
