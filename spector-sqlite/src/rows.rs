@@ -202,6 +202,19 @@ pub(crate) fn untracked(
     Ok(untracked)
 }
 
+/// A time as SQLite stores it: RFC 3339 (what Spector writes), or the
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` of SQLite's own `datetime()`, read as UTC.
+fn parse_time(text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
+        .ok_or_else(|| format!("`{text}` is not a time (RFC 3339 or YYYY-MM-DD HH:MM:SS)"))
+}
+
 /// A stored value as `column`'s kind.
 fn read_value(column: &ColumnSpec, raw: ValueRef<'_>) -> std::result::Result<Value, String> {
     let text = |raw: ValueRef<'_>| {
@@ -222,14 +235,35 @@ fn read_value(column: &ColumnSpec, raw: ValueRef<'_>) -> std::result::Result<Val
         (ColumnType::Float, ValueRef::Real(float)) => Value::Float(float),
         (ColumnType::Float, ValueRef::Integer(int)) => Value::Float(int as f64),
         (ColumnType::Boolean, ValueRef::Integer(int)) => Value::Boolean(int != 0),
-        (ColumnType::Timestamp, ValueRef::Text(_)) => Value::Timestamp(
-            DateTime::parse_from_rfc3339(&text(raw)?)
-                .map_err(|error| error.to_string())?
-                .with_timezone(&Utc),
-        ),
+        (ColumnType::Timestamp, ValueRef::Text(_)) => Value::Timestamp(parse_time(&text(raw)?)?),
         (ColumnType::Json, ValueRef::Text(_)) => {
             Value::Json(serde_json::from_str(&text(raw)?).map_err(|error| error.to_string())?)
         }
         (ty, other) => return Err(format!("a {:?} is not a {ty:?}", other.data_type())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_rfc_3339_or_sqlite_datetime_in_utc() {
+        let expected = DateTime::parse_from_rfc3339("2020-01-02T03:04:05.678Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for text in [
+            "2020-01-02T03:04:05.678Z",
+            "2020-01-02T04:04:05.678+01:00",
+            "2020-01-02 03:04:05.678",
+            "2020-01-02T03:04:05.678",
+        ] {
+            assert_eq!(parse_time(text), Ok(expected), "{text}");
+        }
+        assert_eq!(
+            parse_time("2020-01-02 03:04:05").map(|t| t.timestamp()),
+            Ok(expected.timestamp())
+        );
+        assert!(parse_time("yesterday").unwrap_err().contains("yesterday"));
+    }
 }

@@ -98,6 +98,7 @@ macro_rules! conformance_suite {
             materialized::materialize_rebuilds_a_row_with_distinct_errors,
             materialized::bringup_imports_untracked_rows_in_one_transaction,
             materialized::default_bringup_inserts_each_row,
+            materialized::bringup_in_a_hashed_log_keeps_the_chain,
             listing::listing_pages_through_every_record_while_others_write,
             listing::record_types_in_one_log_keep_apart,
             migrations::migrate_is_idempotent_and_down_drops_everything,

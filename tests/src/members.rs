@@ -159,3 +159,31 @@ impl Changeset for Badge {
 }
 
 event_log!(pub ClubEvents { table: "club_events", schemas: [Member, Badge] });
+
+/// The payload of a stamp's actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// The label.
+    pub label: String,
+}
+
+/// A stamp, materialized in `stamps`, in the hashed log [`StampEvents`].
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = StampEvents, table = "stamps", actions(insert = Label, update = Label))]
+pub struct Stamp {
+    /// The record id.
+    pub id: Id<Stamp>,
+    /// The label.
+    pub label: String,
+}
+
+impl Changeset for Stamp {
+    fn changeset(mut self, action: StampAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        let (StampAction::Insert(label) | StampAction::Update(label)) = action;
+        self.label = label.label;
+        Ok(self)
+    }
+}
+
+event_log!(pub StampEvents { table: "stamp_events", schemas: [Stamp], hashed: true });

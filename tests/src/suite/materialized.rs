@@ -4,10 +4,12 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value as Json};
-use spector::{Bringup, Error, Id, Row, Store, Uuid};
+use spector::{Bringup, ChainCheck, Error, Id, Row, Store, Uuid};
 
 use crate::db::TestDb;
-use crate::members::{ClubEvents, Imported, Member, MemberAction, MemberFields, Profile};
+use crate::members::{
+    ClubEvents, Imported, Label, Member, MemberAction, MemberFields, Profile, Stamp, StampEvents,
+};
 
 /// The columns of `members` the tests read back.
 const COLUMNS: &str = "id, name, email, age, score, active, joined, changed, tags, profile";
@@ -433,4 +435,41 @@ pub async fn default_bringup_inserts_each_row<D: TestDb>() {
         "{error}"
     );
     assert_eq!(db.count_rows("members").await, 2);
+}
+
+/// In a hashed log, the events of a bringup chain on one after another
+/// (and after the log's own), and `materialize` appends nothing.
+pub async fn bringup_in_a_hashed_log_keeps_the_chain<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<StampEvents>().await.unwrap();
+    let first: Stamp = store
+        .insert(Label {
+            label: "first".into(),
+        })
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let id = Uuid::now_v7();
+        let id_sql = if blob_or_uuid::<D>() == "uuid" {
+            format!("'{id}'")
+        } else {
+            format!("X'{}'", id.simple())
+        };
+        db.execute_sql(&format!(
+            "INSERT INTO stamps (id, label) VALUES ({id_sql}, 'legacy {n}')"
+        ))
+        .await
+        .unwrap();
+    }
+    let imported = store.bringup(Bringup::<Stamp>::new()).await.unwrap();
+    let labels: Vec<&str> = imported.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["legacy 0", "legacy 1", "legacy 2"]);
+    db.execute_sql("DELETE FROM stamps").await.unwrap();
+    store.materialize(first.id).await.unwrap();
+    match store.verify_hash_chain::<StampEvents>().await.unwrap() {
+        ChainCheck::Intact(head) => assert_eq!(head.events, 4),
+        ChainCheck::Broken(broken) => panic!("{broken:?}"),
+    }
+    assert_eq!(db.count_rows("stamps").await, 1);
 }
