@@ -195,6 +195,14 @@ impl<R> ToColumn for Id<R> {
     }
 }
 
+impl<T: ToColumn + ?Sized> ToColumn for &T {
+    const TYPE: ColumnType = T::TYPE;
+    const NULLABLE: bool = T::NULLABLE;
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
 impl<T: ToColumn> ToColumn for Option<T> {
     const TYPE: ColumnType = T::TYPE;
     const NULLABLE: bool = true;
@@ -263,35 +271,29 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row of `table` with `values`, one per column in order; a backend
-    /// builds one from a row it read.
+    /// The row of `table` with `values`, one per column in order.
     ///
     /// # Errors
     ///
-    /// [`Invalid`] naming the first value that does not fit its column, or
-    /// when there are not as many values as columns.
+    /// [`Invalid`] naming each value that does not fit its column (another
+    /// kind, or empty in a required column), or the table when there are not
+    /// as many values as columns.
     pub fn new(table: &'static TableSpec, values: Vec<Value>) -> Result<Self, Invalid> {
-        if values.len() != table.columns().len() {
-            return Err(Invalid::new(
-                table.table().as_str(),
-                format!(
-                    "has {} columns, not {}",
-                    table.columns().len(),
-                    values.len()
-                ),
-            ));
-        }
-        let mut invalid = Invalid::default();
-        for (column, value) in table.columns().iter().zip(&values) {
-            if !value.fits(column.ty(), column.nullable()) {
-                invalid.add(column.name().as_str(), column.refusal(value));
-            }
-        }
-        if invalid.is_empty() {
-            Ok(Self { table, values })
-        } else {
-            Err(invalid)
-        }
+        check(table, &values, false)?;
+        Ok(Self { table, values })
+    }
+
+    /// A row of `table` as a backend read it from the database: as
+    /// [`new`](Row::new), except that any column may be empty (a legacy
+    /// row that `bringup` imports need not fit the record type's columns;
+    /// its action decides what to make of it).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Row::new), for a value of another kind than its column's.
+    pub fn read(table: &'static TableSpec, values: Vec<Value>) -> Result<Self, Invalid> {
+        check(table, &values, true)?;
+        Ok(Self { table, values })
     }
 
     /// The table the row belongs to.
@@ -360,6 +362,34 @@ impl Row {
     }
 }
 
+/// Checks that `values` are one per column of `table`, each of its
+/// column's kind, and empty only in a nullable column (or anywhere, when
+/// `any_empty`).
+fn check(table: &TableSpec, values: &[Value], any_empty: bool) -> Result<(), Invalid> {
+    if values.len() != table.columns().len() {
+        return Err(Invalid::new(
+            table.table().as_str(),
+            format!(
+                "has {} columns, not {}",
+                table.columns().len(),
+                values.len()
+            ),
+        ));
+    }
+    let mut invalid = Invalid::default();
+    for (column, value) in table.columns().iter().zip(values) {
+        let empty_allowed = any_empty && *value == Value::Null;
+        if !empty_allowed && !value.fits(column.ty(), column.nullable()) {
+            invalid.add(column.name().as_str(), column.refusal(value));
+        }
+    }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
+}
+
 /// What a write does to a materialized table, in the write's transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowWrite {
@@ -385,5 +415,120 @@ impl RowWrite {
             Self::Upsert(row) | Self::Insert(row) => row.table(),
             Self::Delete { table, .. } => table,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{LogSpec, SchemaSpec};
+
+    const COLUMNS: &[ColumnDecl] = &[
+        ColumnDecl::of::<Uuid>("id"),
+        ColumnDecl::of::<String>("name"),
+        ColumnDecl::of::<Option<i32>>("age"),
+        ColumnDecl::json("tags", false),
+    ];
+
+    fn table() -> &'static TableSpec {
+        let mut schema = SchemaSpec::new("Person", 0, &[]);
+        schema.table = Some(TableDecl {
+            name: "people",
+            columns: COLUMNS,
+        });
+        let log = Box::leak(Box::new(
+            LogSpec::new("people_events", vec![schema]).unwrap(),
+        ));
+        &log.materialized_tables()[0]
+    }
+
+    fn values(age: Value) -> Vec<Value> {
+        vec![
+            Value::Uuid(Uuid::from_u128(7)),
+            Value::Text("Ada".into()),
+            age,
+            Value::Json(serde_json::json!(["x"])),
+        ]
+    }
+
+    #[test]
+    fn field_types_give_their_column_kind_and_nullability() {
+        assert_eq!(COLUMNS[1].ty, ColumnType::Text);
+        assert!(!COLUMNS[1].nullable);
+        assert_eq!(COLUMNS[2].ty, ColumnType::Integer);
+        assert!(COLUMNS[2].nullable);
+        assert_eq!(Some(3_u8).to_value(), Value::Integer(3));
+        assert_eq!(None::<bool>.to_value(), Value::Null);
+        assert_eq!(1.5_f32.to_value(), Value::Float(1.5));
+        assert_eq!(
+            Id::<()>::new(Uuid::from_u128(1)).to_value(),
+            Value::Uuid(Uuid::from_u128(1))
+        );
+        assert_eq!(Value::json("tags", &None::<Vec<u8>>), Ok(Value::Null));
+    }
+
+    #[test]
+    fn a_row_takes_one_value_of_its_kind_per_column() {
+        let row = Row::new(table(), values(Value::Null)).unwrap();
+        assert_eq!(row.id(), Some(Uuid::from_u128(7)));
+        assert_eq!(row.get("name"), Some(&Value::Text("Ada".into())));
+        assert_eq!(row.get("missing"), None);
+        let attrs = row.to_attrs();
+        assert_eq!(
+            attrs.get::<String>("id").unwrap(),
+            Some(Uuid::from_u128(7).to_string())
+        );
+        assert_eq!(
+            attrs.get::<Vec<String>>("tags").unwrap(),
+            Some(vec!["x".to_owned()])
+        );
+
+        let error = Row::new(table(), values(Value::Text("old".into()))).unwrap_err();
+        assert!(error.to_string().contains("age"), "{error}");
+        let mut short = values(Value::Null);
+        short.pop();
+        assert!(Row::new(table(), short)
+            .unwrap_err()
+            .to_string()
+            .contains("has 4 columns, not 3"));
+        let mut empty_name = values(Value::Null);
+        empty_name[1] = Value::Null;
+        let error = Row::new(table(), empty_name.clone()).unwrap_err();
+        assert!(error.to_string().contains("can't be empty"), "{error}");
+        let read = Row::read(table(), empty_name).unwrap();
+        assert_eq!(
+            read.get("name"),
+            Some(&Value::Null),
+            "a row read may be empty anywhere"
+        );
+        assert!(Row::read(table(), values(Value::Boolean(true))).is_err());
+    }
+
+    #[test]
+    fn set_checks_the_column_and_the_kind() {
+        let mut row = Row::new(table(), values(Value::Null)).unwrap();
+        row.set("age", 36).unwrap();
+        assert_eq!(row.get("age"), Some(&Value::Integer(36)));
+        row.set("age", None::<i32>).unwrap();
+        assert_eq!(row.get("age"), Some(&Value::Null));
+        assert!(row
+            .set("name", None::<String>)
+            .unwrap_err()
+            .to_string()
+            .contains("can't be empty"));
+        assert!(row.set("name", 3).unwrap_err().to_string().contains("name"));
+        assert!(row
+            .set("nickname", "x")
+            .unwrap_err()
+            .to_string()
+            .contains("not a column"));
+        assert!(row
+            .set("id", Uuid::nil())
+            .unwrap_err()
+            .to_string()
+            .contains("record id"));
+        row.set_value("tags", Value::Json(serde_json::json!({"a": 1})))
+            .unwrap();
+        assert_eq!(row.values()[3], Value::Json(serde_json::json!({"a": 1})));
     }
 }

@@ -229,7 +229,7 @@ pub(crate) async fn untracked(
                 .map(|(position, column)| read_value(row, position, column.ty()))
                 .collect::<std::result::Result<Vec<Value>, sqlx::Error>>()
                 .map_err(&failed)?;
-            Row::new(table, values).map_err(Error::storage)
+            Row::read(table, values).map_err(Error::storage)
         })
         .collect()
 }

@@ -197,7 +197,7 @@ pub(crate) fn untracked(
                 ))
             })?);
         }
-        untracked.push(Row::new(table, values).map_err(Error::storage)?);
+        untracked.push(Row::read(table, values).map_err(Error::storage)?);
     }
     Ok(untracked)
 }
