@@ -18,6 +18,10 @@ use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
 use crate::storage::{ChainTail, HistoryStart, PlanInput, Planned, RecordRef, Sealed, WritePlan};
 
+mod rows;
+
+pub(crate) use rows::{BringupPlan, MaterializePlan, RowAction, Transfer};
+
 /// What a change does to its record.
 enum Step<R: Evented> {
     /// Creates a new record with this action.
@@ -48,7 +52,7 @@ impl<R: PartialEq> Expected<R> {
 /// An action with the payload that will be stored for it. The action is
 /// decoded back from that payload, so a live write applies exactly what a
 /// replay will apply.
-struct Payload<R: Evented> {
+pub(crate) struct Payload<R: Evented> {
     action: R::Action,
     stored: Attrs,
 }
@@ -56,7 +60,7 @@ struct Payload<R: Evented> {
 impl<R: Evented> Payload<R> {
     /// Encodes `action` as it will be stored: a JSON object, numbers
     /// canonicalized as `jsonb` stores them, and no reserved key.
-    fn of(action: &R::Action) -> Result<Self> {
+    pub(crate) fn of(action: &R::Action) -> Result<Self> {
         let mut stored = action.encode()?;
         refuse_reserved_keys(&stored)?;
         stored.canonicalize_numbers();
@@ -370,7 +374,7 @@ impl<R: Changeset> WritePlan for Change<R> {
 /// The live path of a new event: the live rules, `prepare_event`, the
 /// transition, then the payload as stored with its reserved keys. Returns
 /// the event and the new state.
-fn live_event<R: Changeset>(
+pub(crate) fn live_event<R: Changeset>(
     state: R,
     payload: Payload<R>,
     meta: EventMeta,
@@ -403,7 +407,7 @@ fn live_event<R: Changeset>(
 /// # Errors
 ///
 /// [`Error::InvalidLog`] for a misdeclared log.
-fn materialized_table<R: Evented>() -> Result<Option<&'static TableSpec>> {
+pub(crate) fn materialized_table<R: Evented>() -> Result<Option<&'static TableSpec>> {
     if R::MATERIALIZED.is_none() {
         return Ok(None);
     }
@@ -423,7 +427,7 @@ fn materialized_table<R: Evented>() -> Result<Option<&'static TableSpec>> {
 ///
 /// [`Error::Invalid`] when the state does not make a row or the hook
 /// refuses it.
-fn row_of<R: Changeset>(state: &R) -> Result<Option<Row>> {
+pub(crate) fn row_of<R: Changeset>(state: &R) -> Result<Option<Row>> {
     let (Some(materialization), Some(table)) = (R::MATERIALIZED, materialized_table::<R>()?) else {
         return Ok(None);
     };
@@ -432,157 +436,10 @@ fn row_of<R: Changeset>(state: &R) -> Result<Option<Row>> {
     Ok(Some(row))
 }
 
-/// `materialize`: the record's row rebuilt from its events and inserted.
-pub(crate) struct MaterializePlan<R> {
-    id: Id<R>,
-}
-
-impl<R: Changeset> MaterializePlan<R> {
-    /// The plan that materializes record `id`.
-    pub(crate) fn new(id: Id<R>) -> Self {
-        Self { id }
-    }
-}
-
-impl<R: Changeset> Sealed for MaterializePlan<R> {}
-
-impl<R: Changeset> WritePlan for MaterializePlan<R> {
-    /// The record's state (the row holds it as `prepare_materialization`
-    /// left it).
-    type Output = R;
-
-    fn record(&self) -> Option<RecordRef> {
-        Some(RecordRef {
-            parent_id: self.id.uuid(),
-            start: if R::SAVEPOINTS.is_some() {
-                HistoryStart::LatestSavepoint
-            } else {
-                HistoryStart::First
-            },
-        })
-    }
-
-    fn plan(self, input: PlanInput) -> Result<Planned<R>> {
-        let history = History::<R>::filter(input.history)?;
-        let record_id = self.id.uuid();
-        if history.is_empty() {
-            return Err(Error::NotFound {
-                record_type: R::NAME,
-                id: record_id,
-            });
-        }
-        let state = Replay::<R>::run(&history)?.ok_or(Error::Deleted {
-            record_type: R::NAME,
-            id: record_id,
-        })?;
-        let rows = row_of(&state)?.map(RowWrite::Insert).into_iter().collect();
-        Ok(Planned::Append {
-            events: Vec::new(),
-            rows,
-            output: state,
-        })
-    }
-}
-
-/// The action `bringup` imports a row with.
-pub(crate) type RowAction<R> =
-    Box<dyn FnMut(&Row) -> Result<<R as Evented>::Action, Invalid> + Send>;
-
-/// The callback `bringup` runs after importing a row: the old row and the
-/// new record.
-pub(crate) type Transfer<R> = Box<dyn FnMut(&Row, &R) -> Result<(), Invalid> + Send>;
-
-/// `bringup`: every untracked row of the type's table imported as a new
-/// record, and removed.
-pub(crate) struct BringupPlan<R: Evented> {
-    table: &'static TableSpec,
-    action: RowAction<R>,
-    transfer: Option<Transfer<R>>,
-}
-
-impl<R: Changeset> BringupPlan<R> {
-    /// The plan that imports the untracked rows of `table`.
-    pub(crate) fn new(
-        table: &'static TableSpec,
-        action: RowAction<R>,
-        transfer: Option<Transfer<R>>,
-    ) -> Self {
-        Self {
-            table,
-            action,
-            transfer,
-        }
-    }
-
-    /// Imports `row` as a new record, its event after `latest`.
-    fn import(&mut self, row: &Row, latest: Option<(DateTime<Utc>, Uuid)>) -> Result<(Event, R)> {
-        let action = (self.action)(row)?;
-        let payload = Payload::of(&action)?;
-        let id = Uuid::now_v7();
-        let meta = EventMeta {
-            id,
-            record_id: id,
-            version: R::VERSION,
-            inserted_at: timestamp_after::<R>(latest, id)?,
-        };
-        let (event, state) = live_event(R::fresh(Id::new(id)), payload, meta, &[], true)?;
-        if let Some(transfer) = &mut self.transfer {
-            transfer(row, &state)?;
-        }
-        Ok((event, state))
-    }
-}
-
-impl<R: Changeset> Sealed for BringupPlan<R> {}
-
-impl<R: Changeset> WritePlan for BringupPlan<R> {
-    /// The new records, in the order of the old rows' ids.
-    type Output = Vec<R>;
-
-    fn record(&self) -> Option<RecordRef> {
-        None
-    }
-
-    fn untracked(&self) -> Option<&'static TableSpec> {
-        Some(self.table)
-    }
-
-    fn plan(mut self, input: PlanInput) -> Result<Planned<Vec<R>>> {
-        let PlanInput {
-            tail,
-            mut untracked,
-            ..
-        } = input;
-        untracked.sort_by_key(|row| row.id());
-        let mut latest = tail.as_ref().map(|tail| (tail.inserted_at, Uuid::nil()));
-        let mut events = Vec::with_capacity(untracked.len());
-        let mut rows = Vec::with_capacity(2 * untracked.len());
-        let mut records = Vec::with_capacity(untracked.len());
-        for row in &untracked {
-            let row_id = row.id().unwrap_or_default();
-            let (event, state) = self.import(row, latest).map_err(|source| Error::Bringup {
-                record_type: R::NAME,
-                table: self.table.table().to_string(),
-                row_id,
-                source: Box::new(source),
-            })?;
-            latest = Some((event.inserted_at, event.id));
-            rows.push(RowWrite::Delete {
-                table: self.table,
-                id: row_id,
-            });
-            rows.extend(row_of(&state)?.map(RowWrite::Upsert));
-            events.push(event);
-            records.push(state);
-        }
-        appended::<R, _>(events, rows, records, tail)
-    }
-}
-
 /// The plan that appends `events` of `R`, writes `rows` and returns
 /// `output`; in a hashed log (`tail` given or the table empty), each event
 /// is hashed on from the one before it.
-fn appended<R: Evented, O>(
+pub(crate) fn appended<R: Evented, O>(
     mut events: Vec<Event>,
     rows: Vec<RowWrite>,
     output: O,
@@ -612,7 +469,7 @@ fn appended<R: Evented, O>(
 /// # Errors
 ///
 /// [`Error::CorruptEvent`] when `latest` is at the last time Spector stores.
-fn timestamp_after<R: Evented>(
+pub(crate) fn timestamp_after<R: Evented>(
     latest: Option<(DateTime<Utc>, Uuid)>,
     id: Uuid,
 ) -> Result<DateTime<Utc>> {
