@@ -128,8 +128,8 @@ pub use spector_derive::event_log;
 ///
 /// `#[derive(Evented)]` goes on a struct with named fields, no generics, a
 /// `Default` impl and an `id` field of type `Id<Self>` (or `Uuid`): the id
-/// of the record's first event. Its `#[evented(...)]` options (several
-/// attributes merge):
+/// of the record's first event (`id = …` names another field). Its
+/// `#[evented(...)]` options (several attributes merge):
 ///
 /// - `log = Path` (required): the event log the type writes to, declared
 ///   with [`event_log!`](crate::event_log), which must list the type in its `schemas`.
@@ -163,12 +163,41 @@ pub use spector_derive::event_log;
 ///   same transaction, by the write that brings the events since the latest
 ///   savepoint to `n`, so that no read or write replays more than `n`
 ///   events. Implies `savepoints` when that is not given.
+/// - `table = "users"`: the type is materialized: its current state is
+///   also a row of the table `users` (a plain SQL identifier, not a
+///   keyword), written in each write's transaction — upserted from the
+///   whole state by an insert, an update or a custom action, deleted by a
+///   delete, untouched by savepoints — after
+///   [`Changeset::prepare_materialization`]. Each field is a column named
+///   after it, the id field first (the primary key); its type gives the
+///   column's kind through [`ToColumn`] (`Uuid` and `Id<R>`, `String`,
+///   `i8` to `i64`, `u8` to `u32`, `f32` and `f64`, `bool`,
+///   `DateTime<Utc>`, and `Option` of any of them for a nullable column).
+///   Any other field type (`u64`, `usize`, a `Vec`, a struct) is a compile
+///   error on it, until it is marked `json` or `skip`. [`Store::migrate`]
+///   creates the table if it is missing (`NOT NULL` unless `Option`) and
+///   leaves one you made as it is; [`Store::materialize`] and
+///   [`Store::bringup`] are for types with a table only ([`Materialized`]).
+/// - `id = uuid`: the id field, when it is not called `id` (still
+///   `Id<Self>` or `Uuid`; the id column of a materialized table takes its
+///   name).
+///
+/// Field options, in `#[evented(...)]` on a field of a type with `table`
+/// (one per field):
+///
+/// - `json`: the field is stored as JSON (`jsonb` on PostgreSQL, JSON text
+///   on SQLite), whatever its serde type; nullable when the field is an
+///   `Option`.
+/// - `skip`: the field has no column.
+///
+/// Neither goes on the id field, which is always a UUID column.
 ///
 /// It generates `{Struct}Action` (an enum whose variants carry the payloads:
 /// `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link
-/// enum `{Struct}Link` (one variant per link) and `impl Evented`. Every
-/// misuse is a compile error on the offending token, all reported in one
-/// compile, and nothing else fails with them.
+/// enum `{Struct}Link` (one variant per link) and `impl Evented` (with
+/// `table`, also `impl Materialized`). Every misuse is a compile error on
+/// the offending token, all reported in one compile, and nothing else fails
+/// with them.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};

@@ -223,8 +223,8 @@ pub enum Error {
     },
 
     /// The database refused a record's materialized row (a `NOT NULL`,
-    /// unique or check constraint of the table, or a column the table
-    /// lacks); the whole operation was rolled back. Fix the table or the
+    /// unique, check or foreign key constraint of the table); the whole
+    /// operation was rolled back. Fix the table or the
     /// state (`prepare_materialization` may adjust the row).
     #[error(
         "the row of {record_type} {id} was refused by `{table}`: {reason}; nothing was written"
