@@ -505,6 +505,75 @@ mod tests {
     }
 
     #[test]
+    fn each_value_fits_its_own_kind_only() {
+        use ColumnType::*;
+        let kinds = [Uuid, Text, Integer, Float, Boolean, Timestamp, Json];
+        let values = [
+            Value::Uuid(uuid::Uuid::nil()),
+            Value::Text(String::new()),
+            Value::Integer(0),
+            Value::Float(0.5),
+            Value::Boolean(true),
+            Value::Timestamp(DateTime::<Utc>::UNIX_EPOCH),
+            Value::Json(serde_json::json!({"a": 1})),
+        ];
+        for (i, value) in values.iter().enumerate() {
+            for (j, kind) in kinds.iter().enumerate() {
+                assert_eq!(value.fits(*kind, true), i == j, "{value:?} in {kind:?}");
+            }
+        }
+        assert!(Value::Null.fits(Text, true));
+        assert!(!Value::Null.fits(Text, false));
+        let json: Vec<serde_json::Value> = values.iter().map(Value::to_json).collect();
+        assert_eq!(
+            serde_json::Value::Array(json),
+            serde_json::json!([
+                "00000000-0000-0000-0000-000000000000",
+                "",
+                0,
+                0.5,
+                true,
+                "1970-01-01T00:00:00.000000Z",
+                {"a": 1}
+            ])
+        );
+        assert_eq!(Value::Null.to_json(), serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_table_must_start_with_a_required_uuid_and_name_each_column_once() {
+        const TEXT_ID: &[ColumnDecl] = &[ColumnDecl::of::<String>("id")];
+        const OPTIONAL_ID: &[ColumnDecl] = &[ColumnDecl::of::<Option<Uuid>>("id")];
+        const TWICE: &[ColumnDecl] = &[ColumnDecl::of::<Uuid>("id"), ColumnDecl::of::<i32>("id")];
+        let spec = |name: &'static str, columns: &'static [ColumnDecl]| {
+            let mut schema = SchemaSpec::new("Person", 0, &[]);
+            schema.table = Some(TableDecl { name, columns });
+            LogSpec::new("people_events", vec![schema]).map(|_| ())
+        };
+        for (columns, reason) in [
+            (TEXT_ID, "must start with the record id"),
+            (OPTIONAL_ID, "must start with the record id"),
+            (TWICE, "has two columns `id`"),
+        ] {
+            let error = spec("people", columns).unwrap_err().to_string();
+            assert!(error.contains(reason), "{error}");
+        }
+        let error = spec("people_events", COLUMNS).unwrap_err().to_string();
+        assert!(
+            error.contains("already the log's event or link table"),
+            "{error}"
+        );
+        assert!(spec("bad name", COLUMNS)
+            .unwrap_err()
+            .to_string()
+            .contains("not a valid name"));
+        let table = table();
+        assert_eq!(table.schema_index(), 0);
+        assert_eq!(table.record_type(), "Person");
+        assert_eq!(table.id_column().name().as_str(), "id");
+    }
+
+    #[test]
     fn set_checks_the_column_and_the_kind() {
         let mut row = Row::new(table(), values(Value::Null)).unwrap();
         row.set("age", 36).unwrap();

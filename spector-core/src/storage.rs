@@ -35,6 +35,27 @@ pub enum EventFilter {
     /// event order (the order of its hash chain). Backends stream it: a
     /// read of the whole log holds one event at a time.
     Log,
+    /// The events of a record type that the event `source` links to
+    /// through `link`.
+    LinkedFrom {
+        /// The link name.
+        link: &'static str,
+        /// The linking event.
+        source: Uuid,
+        /// The record type's schema index.
+        schema_index: i32,
+    },
+    /// The event `start` and every event it reaches through `link`,
+    /// transitively (its ancestry along the link), of a record type; one
+    /// recursive query, whatever the depth. A cycle ends where it closes.
+    Ancestry {
+        /// The link name.
+        link: &'static str,
+        /// The first event.
+        start: Uuid,
+        /// The record type's schema index.
+        schema_index: i32,
+    },
     /// The events of a record type that carry a link called `link` to `target`.
     LinkingTo {
         /// The link name.

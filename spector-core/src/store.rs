@@ -23,6 +23,7 @@ use crate::savepoint::{Savepoint, SavepointOf};
 use crate::savepoint_check::{SavepointCheck, VerifySavepoints};
 use crate::storage::{CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Storage};
 
+mod links;
 mod rows;
 
 pub use rows::Page;
@@ -437,7 +438,7 @@ impl<B: Storage> Store<B> {
 
     /// The events of type `R` selected by `filter`, with links, read by
     /// `operation` about the event `id`.
-    async fn events<R: Changeset>(
+    pub(crate) async fn events<R: Changeset>(
         &self,
         operation: &'static str,
         id: Uuid,

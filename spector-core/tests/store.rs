@@ -34,6 +34,17 @@ impl Memory {
     /// The rows `filter` selects, in order.
     fn select(&self, filter: &EventFilter) -> Vec<Event> {
         let rows = self.rows.lock().unwrap();
+        let reached = match *filter {
+            EventFilter::Ancestry { link, start, .. } => reach(&rows, link, start),
+            EventFilter::LinkedFrom { link, source, .. } => rows
+                .iter()
+                .filter(|row| row.id == source)
+                .flat_map(|row| row.links.iter())
+                .filter(|stored| stored.name == link)
+                .map(|stored| stored.target)
+                .collect(),
+            _ => Vec::new(),
+        };
         let selected = rows
             .iter()
             .filter(|row| match *filter {
@@ -53,6 +64,10 @@ impl Memory {
                             .iter()
                             .any(|stored| stored.name == link && stored.target == target)
                 }
+                EventFilter::LinkedFrom { schema_index, .. }
+                | EventFilter::Ancestry { schema_index, .. } => {
+                    row.schema_index == schema_index && reached.contains(&row.id)
+                }
             })
             .cloned()
             .collect();
@@ -61,6 +76,23 @@ impl Memory {
             _ => selected,
         }
     }
+}
+
+/// `start` and every event it reaches through `link` in `rows`.
+fn reach(rows: &[Event], link: &str, start: Uuid) -> Vec<Uuid> {
+    let mut reached = vec![start];
+    let mut next = 0;
+    while let Some(&id) = reached.get(next) {
+        next += 1;
+        for row in rows.iter().filter(|row| row.id == id) {
+            for stored in row.links.iter().filter(|stored| stored.name == link) {
+                if !reached.contains(&stored.target) {
+                    reached.push(stored.target);
+                }
+            }
+        }
+    }
+    reached
 }
 
 /// A record's `events` from `start` on: the latest savepoint (before the
@@ -645,4 +677,32 @@ fn previous_events_stop_at_the_given_event_and_event_finds_one_by_id() {
         Some(events[1].clone())
     );
     assert_eq!(run(store.event::<Notebook>(Uuid::now_v7())).unwrap(), None);
+}
+
+#[test]
+fn list_pages_by_id_and_says_where_the_next_page_starts() {
+    let store = tally_store();
+    let mut ids: Vec<Id<Tally>> = (0..3)
+        .map(|_| run(store.insert::<Tally>(attrs! {})).unwrap().id)
+        .collect();
+    let _other: Label = run(store.insert(attrs! {})).unwrap();
+    ids.sort_by_key(|id| id.uuid());
+
+    let first = run(store.list::<Tally>(None, 2)).unwrap();
+    assert_eq!(first.ids, ids[..2]);
+    assert_eq!(first.next, Some(ids[1]), "a full page tells where to go on");
+    let second = run(store.list::<Tally>(first.next, 2)).unwrap();
+    assert_eq!(second.ids, ids[2..]);
+    assert_eq!(second.next, None, "a page that is not full is the last");
+    let exact = run(store.list::<Tally>(None, 3)).unwrap();
+    assert_eq!(exact.next, Some(ids[2]));
+    assert!(run(store.list::<Tally>(exact.next, 3))
+        .unwrap()
+        .ids
+        .is_empty());
+    let none = run(store.list::<Tally>(None, 0)).unwrap();
+    assert_eq!((none.ids.len(), none.next), (0, None));
+
+    run(store.delete(ids[0])).unwrap();
+    assert_eq!(run(store.list::<Tally>(None, 10)).unwrap().ids, ids[1..]);
 }

@@ -2,7 +2,7 @@
 //! (alias `e`) and its two parameters.
 
 use spector_core::action::SAVEPOINT;
-use spector_core::backend::{EventFilter, HistoryStart, LogSpec, SqlIdent};
+use spector_core::backend::{EventFilter, HistoryStart, LinkSpec, LogSpec, SqlIdent};
 use spector_core::{Error, Result};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
@@ -27,6 +27,15 @@ pub(crate) enum Param {
     Event(Option<Uuid>),
     /// A record type's schema index.
     Schema(i32),
+}
+
+/// The link table of `link`, or [`Error::UnknownLink`] naming the record
+/// type at `schema_index`.
+fn link_spec<'l>(log: &'l LogSpec, link: &str, schema_index: i32) -> Result<&'l LinkSpec> {
+    log.link(link).ok_or_else(|| Error::UnknownLink {
+        record_type: log.record_type(schema_index),
+        link: link.to_owned(),
+    })
 }
 
 impl Selection {
@@ -58,15 +67,44 @@ impl Selection {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 params: vec![Param::Id(*id), Param::Schema(*schema_index)],
             },
+            EventFilter::LinkedFrom {
+                link,
+                source,
+                schema_index,
+            } => {
+                let spec = link_spec(log, link, *schema_index)?;
+                Self {
+                    clause: format!(
+                        "e.schema = $2 AND e.id IN (SELECT {} FROM {} WHERE event_id = $1)",
+                        spec.column(),
+                        spec.table()
+                    ),
+                    params: vec![Param::Id(*source), Param::Schema(*schema_index)],
+                }
+            }
+            EventFilter::Ancestry {
+                link,
+                start,
+                schema_index,
+            } => {
+                let spec = link_spec(log, link, *schema_index)?;
+                Self {
+                    clause: format!(
+                        "e.schema = $2 AND e.id IN (WITH RECURSIVE reach(id) AS \
+                         (SELECT $1::uuid UNION SELECT l.{} FROM {} l JOIN reach r ON l.event_id = r.id) \
+                         SELECT id FROM reach)",
+                        spec.column(),
+                        spec.table()
+                    ),
+                    params: vec![Param::Id(*start), Param::Schema(*schema_index)],
+                }
+            }
             EventFilter::LinkingTo {
                 link,
                 target,
                 schema_index,
             } => {
-                let spec = log.link(link).ok_or_else(|| Error::UnknownLink {
-                    record_type: log.record_type(*schema_index),
-                    link: (*link).to_owned(),
-                })?;
+                let spec = link_spec(log, link, *schema_index)?;
                 Self {
                     clause: format!(
                         "e.schema = $2 AND e.id IN (SELECT event_id FROM {} WHERE {} = $1)",

@@ -5,7 +5,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Row};
 use spector_core::action::{DELETE, SAVEPOINT};
 use spector_core::backend::{
-    EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, SqlIdent, END_OF_TIME_MICROS,
+    EventFilter, EventFold, EventQuery, HistoryStart, LinkSpec, LogSpec, SqlIdent,
+    END_OF_TIME_MICROS,
 };
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
@@ -49,15 +50,44 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
             params: vec![uuid(id), Value::Integer((*schema_index).into())],
         },
+        EventFilter::LinkedFrom {
+            link,
+            source,
+            schema_index,
+        } => {
+            let spec = link_spec(log, link, *schema_index)?;
+            Selection {
+                clause: format!(
+                    "e.schema = ?2 AND e.id IN (SELECT {} FROM {} WHERE event_id = ?1)",
+                    spec.column(),
+                    spec.table()
+                ),
+                params: vec![uuid(source), Value::Integer((*schema_index).into())],
+            }
+        }
+        EventFilter::Ancestry {
+            link,
+            start,
+            schema_index,
+        } => {
+            let spec = link_spec(log, link, *schema_index)?;
+            Selection {
+                clause: format!(
+                    "e.schema = ?2 AND e.id IN (WITH RECURSIVE reach(id) AS \
+                     (SELECT ?1 UNION SELECT l.{} FROM {} l JOIN reach r ON l.event_id = r.id) \
+                     SELECT id FROM reach)",
+                    spec.column(),
+                    spec.table()
+                ),
+                params: vec![uuid(start), Value::Integer((*schema_index).into())],
+            }
+        }
         EventFilter::LinkingTo {
             link,
             target,
             schema_index,
         } => {
-            let spec = log.link(link).ok_or_else(|| Error::UnknownLink {
-                record_type: log.record_type(*schema_index),
-                link: (*link).to_owned(),
-            })?;
+            let spec = link_spec(log, link, *schema_index)?;
             Selection {
                 clause: format!(
                     "e.schema = ?2 AND e.id IN (SELECT event_id FROM {} WHERE {} = ?1)",
@@ -67,6 +97,15 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
                 params: vec![uuid(target), Value::Integer((*schema_index).into())],
             }
         }
+    })
+}
+
+/// The link table of `link`, or [`Error::UnknownLink`] naming the record
+/// type at `schema_index`.
+fn link_spec<'l>(log: &'l LogSpec, link: &str, schema_index: i32) -> Result<&'l LinkSpec> {
+    log.link(link).ok_or_else(|| Error::UnknownLink {
+        record_type: log.record_type(schema_index),
+        link: link.to_owned(),
     })
 }
 

@@ -117,6 +117,13 @@ pub trait TestDb: Send + Sync + Sized + 'static {
     /// Runs one SQL statement by hand, bypassing the library.
     async fn execute_sql(&self, sql: &str) -> Result<(), String>;
 
+    /// `id` as an SQL literal of the backend's UUID type (PostgreSQL
+    /// `'…'`, SQLite `X'…'`).
+    fn id_sql(&self, id: Uuid) -> String;
+
+    /// `value` as an SQL boolean literal (PostgreSQL `true`, SQLite `1`).
+    fn bool_sql(&self, value: bool) -> &'static str;
+
     /// The rows of the query `sql`, each a JSON object column → value in a
     /// form both backends share: UUIDs as text, integers and floats as
     /// numbers, text as strings, booleans as `true`/`false` (SQLite's 0/1

@@ -16,6 +16,7 @@ pub mod records;
 pub mod sqlite_db;
 pub mod suite;
 pub mod tally;
+pub mod threads;
 
 pub use db::{RawEvent, RowTime, Tamper, TestDb};
 pub use postgres_db::PostgresDb;
@@ -70,6 +71,7 @@ macro_rules! conformance_suite {
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,
+            links::a_branch_is_read_in_one_query,
             robustness::deep_payload_is_refused_before_anything_is_written,
             robustness::values_no_backend_can_hold_are_refused_on_both,
             robustness::stored_time_out_of_range_is_a_corrupt_event_naming_it,

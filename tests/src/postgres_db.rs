@@ -258,6 +258,18 @@ impl TestDb for PostgresDb {
         execute_on(self.pool(), sql).await
     }
 
+    fn id_sql(&self, id: Uuid) -> String {
+        format!("'{id}'")
+    }
+
+    fn bool_sql(&self, value: bool) -> &'static str {
+        if value {
+            "true"
+        } else {
+            "false"
+        }
+    }
+
     async fn select_json(
         &self,
         sql: &str,

@@ -1,6 +1,7 @@
 //! What Spector traces while a future runs, captured by a subscriber
-//! scoped to it: the `events_read` of every `spector.write` span (the rows
-//! each write read) and the message of every event.
+//! scoped to it: the name of every span, the `events_read` of every
+//! `spector.write` span (the rows each write read) and the message of every
+//! event.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,7 @@ pub struct Trace(Arc<Mutex<Captured>>);
 struct Captured {
     events_read: Vec<u64>,
     messages: Vec<String>,
+    spans: Vec<&'static str>,
 }
 
 impl Trace {
@@ -40,6 +42,12 @@ impl Trace {
     /// Every `events_read` recorded, in order.
     pub fn events_read(&self) -> Vec<u64> {
         self.lock().events_read.clone()
+    }
+
+    /// The name of every span opened (`spector.read`, `spector.write`, …),
+    /// in order: each `spector.read` is one `SELECT` of the backend.
+    pub fn spans(&self) -> Vec<&'static str> {
+        self.lock().spans.clone()
     }
 
     /// The message of every event, in order.
@@ -59,6 +67,7 @@ struct Recorder(Trace);
 
 impl<S: Subscriber> Layer<S> for Recorder {
     fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
+        self.0.lock().spans.push(attrs.metadata().name());
         attrs.record(&mut Fields(&self.0));
     }
 

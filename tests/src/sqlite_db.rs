@@ -208,6 +208,18 @@ impl TestDb for SqliteDb {
         self.sql(move |conn| conn.execute_batch(&sql)).await
     }
 
+    fn id_sql(&self, id: Uuid) -> String {
+        format!("X'{}'", id.simple())
+    }
+
+    fn bool_sql(&self, value: bool) -> &'static str {
+        if value {
+            "1"
+        } else {
+            "0"
+        }
+    }
+
     async fn select_json(
         &self,
         sql: &str,

@@ -1,11 +1,14 @@
 //! Links: both ends in one record, enforced by the database and the library.
 
-use spector::{attrs, Error};
+use spector::{attrs, Error, Id, Replay};
 use spector_examples::basic_chat::{BasicChat, BasicChatEvents, NewMessage};
+use tracing::instrument::WithSubscriber;
 use uuid::Uuid;
 
-use crate::db::TestDb;
+use crate::db::{RawEvent, TestDb};
+use crate::reads::Trace;
 use crate::records::{Note, NoteLink, TestEvents};
+use crate::threads::{Say, Thread, ThreadEvents, ThreadLink};
 
 /// A new message.
 fn hi() -> NewMessage {
@@ -127,4 +130,101 @@ pub async fn link_across_records_rolls_back_the_operation<D: TestDb>() {
         .await
         .unwrap();
     assert_eq!(mentioning, events[1..]);
+}
+
+/// A 1,000-message conversation (bulk-written, each message replying to the
+/// one before) forks at message 500 into two replies. `ancestry` reads each
+/// branch in ONE query (one `spector.read`), oldest first, and replays into
+/// that branch's conversation; `linked_from` and `linking_to` follow one
+/// step either way.
+pub async fn a_branch_is_read_in_one_query<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<ThreadEvents>().await.unwrap();
+    let record = Uuid::now_v7();
+    let micros = chrono::Utc::now().timestamp_micros() - 10_000_000;
+    let ids: Vec<Uuid> = std::iter::once(record)
+        .chain((1..1000).map(|_| Uuid::now_v7()))
+        .collect();
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| RawEvent {
+            id: *id,
+            parent_id: record,
+            schema: 0,
+            action: if n == 0 { 1 } else { 2 },
+            payload: format!(r#"{{"text": "m{n}"}}"#),
+            micros: micros + n as i64,
+        })
+        .collect();
+    db.insert_event_rows("thread_events", rows).await.unwrap();
+    let links: Vec<String> = ids
+        .windows(2)
+        .map(|pair| format!("({}, {})", db.id_sql(pair[1]), db.id_sql(pair[0])))
+        .collect();
+    db.execute_sql(&format!(
+        "INSERT INTO thread_replies_to (event_id, parent_id) VALUES {}",
+        links.join(", ")
+    ))
+    .await
+    .unwrap();
+    let fork = ids[500];
+    let say = |text: &str| Say {
+        text: text.into(),
+        replies_to: Some(fork),
+    };
+    let id = Id::<Thread>::new(record);
+    let left = store.update(id, say("left")).await.unwrap();
+    let right = store.update(id, say("right")).await.unwrap();
+    assert_eq!(
+        left.texts.len(),
+        1001,
+        "the record's own replay reads every message"
+    );
+    let events = store.all_events(id).await.unwrap();
+    let (left_id, right_id) = (events[1000].id, events[1001].id);
+
+    let trace = Trace::default();
+    let branch = store
+        .ancestry(ThreadLink::RepliesTo, ids[999])
+        .with_subscriber(trace.dispatch())
+        .await
+        .unwrap();
+    assert_eq!(
+        trace.spans(),
+        ["spector.read"],
+        "one query for 1,000 messages"
+    );
+    assert_eq!(branch.len(), 1000);
+    let texts = Replay::<Thread>::run(&branch).unwrap().unwrap().texts;
+    assert_eq!(texts.first().map(String::as_str), Some("m0"));
+    assert_eq!(texts.last().map(String::as_str), Some("m999"));
+
+    for (tip, text) in [(left_id, "left"), (right_id, "right")] {
+        let branch = store.ancestry(ThreadLink::RepliesTo, tip).await.unwrap();
+        let texts = Replay::<Thread>::run(&branch).unwrap().unwrap().texts;
+        assert_eq!(texts.len(), 502, "m0 … m500, then {text}");
+        assert_eq!(texts[500], "m500");
+        assert_eq!(texts[501], text);
+    }
+    assert_ne!(left, right);
+
+    let parent = store
+        .linked_from(ThreadLink::RepliesTo, left_id)
+        .await
+        .unwrap();
+    assert_eq!(parent.iter().map(|e| e.id).collect::<Vec<_>>(), [fork]);
+    let replies = store.linking_to(ThreadLink::RepliesTo, fork).await.unwrap();
+    assert_eq!(
+        replies.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [ids[501], left_id, right_id]
+    );
+    assert!(store
+        .ancestry(ThreadLink::RepliesTo, Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_empty());
+    let single = store.ancestry(ThreadLink::RepliesTo, record).await.unwrap();
+    assert_eq!(single.iter().map(|e| e.id).collect::<Vec<_>>(), [record]);
 }

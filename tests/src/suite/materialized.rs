@@ -277,17 +277,9 @@ async fn legacy_rows<D: TestDb>(db: &D, count: usize) -> Vec<(Uuid, DateTime<Utc
     for n in 0..count {
         let id = Uuid::now_v7();
         let joined = start + TimeDelta::days(n as i64);
-        let id_sql = if blob_or_uuid::<D>() == "uuid" {
-            format!("'{id}'")
-        } else {
-            format!("X'{}'", id.simple())
-        };
+        let id_sql = db.id_sql(id);
         let joined_text = joined.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let truth = if blob_or_uuid::<D>() == "uuid" {
-            "true"
-        } else {
-            "1"
-        };
+        let truth = db.bool_sql(true);
         values.push(format!(
             "({id_sql}, 'legacy-{n:04}', NULL, {n}, 0.5, {truth}, '{joined_text}', NULL, '[]', NULL)"
         ));
@@ -385,16 +377,8 @@ pub async fn default_bringup_inserts_each_row<D: TestDb>() {
     db.execute_sql(&format!(
         "INSERT INTO members (id, name, email, age, score, active, joined, tags) \
          VALUES ({}, 'Old', 'old@example.org', 70, 1.5, {}, '2001-02-03T04:05:06Z', '[\"a\"]')",
-        if blob_or_uuid::<D>() == "uuid" {
-            format!("'{}'", Uuid::now_v7())
-        } else {
-            format!("X'{}'", Uuid::now_v7().simple())
-        },
-        if blob_or_uuid::<D>() == "uuid" {
-            "true"
-        } else {
-            "1"
-        },
+        db.id_sql(Uuid::now_v7()),
+        db.bool_sql(true),
     ))
     .await
     .unwrap();
@@ -416,16 +400,8 @@ pub async fn default_bringup_inserts_each_row<D: TestDb>() {
     db.execute_sql(&format!(
         "INSERT INTO members (id, name, age, score, active, joined, tags) \
          VALUES ({}, 'Older', 1, 0, {}, '2001-02-03T04:05:06Z', '[]')",
-        if blob_or_uuid::<D>() == "uuid" {
-            format!("'{}'", Uuid::now_v7())
-        } else {
-            format!("X'{}'", Uuid::now_v7().simple())
-        },
-        if blob_or_uuid::<D>() == "uuid" {
-            "true"
-        } else {
-            "1"
-        },
+        db.id_sql(Uuid::now_v7()),
+        db.bool_sql(true),
     ))
     .await
     .unwrap();
@@ -451,11 +427,7 @@ pub async fn bringup_in_a_hashed_log_keeps_the_chain<D: TestDb>() {
         .unwrap();
     for n in 0..3 {
         let id = Uuid::now_v7();
-        let id_sql = if blob_or_uuid::<D>() == "uuid" {
-            format!("'{id}'")
-        } else {
-            format!("X'{}'", id.simple())
-        };
+        let id_sql = db.id_sql(id);
         db.execute_sql(&format!(
             "INSERT INTO stamps (id, label) VALUES ({id_sql}, 'legacy {n}')"
         ))
