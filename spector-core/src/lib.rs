@@ -19,6 +19,7 @@
 
 pub mod action;
 mod attrs;
+mod batch;
 mod bringup;
 mod chain_check;
 mod error;
@@ -42,6 +43,7 @@ mod store;
 
 pub use action::RecordAction;
 pub use attrs::{reserved, Attrs};
+pub use batch::{Batch, Committed, Ticket};
 pub use bringup::Bringup;
 pub use chain_check::{ChainBreak, ChainCheck, ChainHead};
 pub use error::{BoxError, Error, Result};
@@ -74,8 +76,8 @@ pub mod backend {
     pub use crate::log::{ColumnSpec, LinkDecl, LinkSpec, LogSpec, SchemaSpec, TableSpec};
     pub use crate::materialized::{ColumnDecl, RowWrite, TableDecl};
     pub use crate::storage::{
-        ChainTail, CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, PlanInput,
-        Planned, RecordRef, Storage, WritePlan,
+        ChainTail, CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, MultiPlan,
+        MultiPlanned, PlanInput, Planned, RecordRef, Storage, WritePlan, WriteTarget,
     };
 }
 

@@ -18,8 +18,10 @@ use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
 use crate::storage::{ChainTail, HistoryStart, PlanInput, Planned, RecordRef, Sealed, WritePlan};
 
+mod many;
 mod rows;
 
+pub(crate) use many::{AnyChange, ManyChanges};
 pub(crate) use rows::{BringupPlan, MaterializePlan, RowAction, Transfer};
 
 /// What a change does to its record.

@@ -247,6 +247,51 @@ pub trait WritePlan: Sealed + Send + 'static {
     fn plan(self, input: PlanInput) -> Result<Planned<Self::Output>>;
 }
 
+/// One record a [`MultiPlan`] writes to (or a new record, `record: None`),
+/// in the log `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteTarget {
+    /// The record's event log.
+    pub log: &'static LogSpec,
+    /// The existing record, or `None` for a new one.
+    pub record: Option<RecordRef>,
+}
+
+/// What a [`MultiPlan`] decided: the events to append to each log, in
+/// order, then the row writes, in order.
+#[derive(Debug)]
+pub struct MultiPlanned<O> {
+    /// The events to insert, with their links, per log, in order.
+    pub appends: Vec<(&'static LogSpec, Vec<Event>)>,
+    /// The row writes of materialized tables.
+    pub rows: Vec<RowWrite>,
+    /// What the write returns once committed.
+    pub output: O,
+}
+
+/// The plan of a write to several records, of one or several types and
+/// logs, in ONE transaction: the callback through which a backend runs
+/// core's logic once it holds every lock. Backends call it; only core
+/// implements it.
+pub trait MultiPlan: Sealed + Send + 'static {
+    /// What the write returns after the commit.
+    type Output: Send + 'static;
+
+    /// The records written, each once, in the order
+    /// [`plan`](MultiPlan::plan) expects their inputs.
+    fn targets(&self) -> Vec<WriteTarget>;
+
+    /// Decides the events and rows from one [`PlanInput`] per target, in
+    /// the order of [`targets`](MultiPlan::targets) (the `tail` of each
+    /// target of a hashed log is its table's newest event before the
+    /// write; `untracked` is empty).
+    ///
+    /// # Errors
+    ///
+    /// Any error refuses the whole write: the backend rolls back.
+    fn plan(self, inputs: Vec<PlanInput>) -> Result<MultiPlanned<Self::Output>>;
+}
+
 /// A storage backend: owns the SQL dialect, the migrations and the
 /// transactions. Spector's operations ([`Store`](crate::Store)) are written
 /// once against this trait.
@@ -274,6 +319,16 @@ pub trait Storage: Send + Sync + 'static {
     /// refuses [`Error::RowRefused`](crate::Error::RowRefused)); commits.
     /// Any error rolls everything back.
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output>;
+
+    /// Runs a write to several records in ONE transaction: takes every
+    /// lock the targets need in a deterministic order (the append lock of
+    /// each hashed log, then each record's write lock, each kind sorted by
+    /// key) so that two such writes cannot deadlock; reads each hashed
+    /// log's [`ChainTail`] and each target's history; calls
+    /// [`MultiPlan::plan`]; inserts the events and their links, log by log,
+    /// then applies the row writes; commits. Any error rolls everything
+    /// back.
+    async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output>;
 
     /// Up to `limit` ids of the records of the type at `schema_index` (the
     /// ids of its first events), deleted records left out, in ascending id

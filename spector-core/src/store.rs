@@ -506,6 +506,12 @@ impl<B: Storage> Store<B> {
         result
     }
 
+    /// A batch of writes to several records, committed in ONE transaction:
+    /// see [`Batch`](crate::Batch).
+    pub fn batch(&self) -> crate::Batch<'_, B> {
+        crate::Batch::new(self)
+    }
+
     /// The writes of this store with the event id chosen by the caller, so
     /// that a write can be retried safely after a timeout, a dropped future
     /// or a lost connection: if an event with that id is already stored and

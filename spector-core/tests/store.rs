@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, Event, EventMeta, Evented, Id, Invalid, NewEvent};
 use spector_core::action::custom_action_code;
 use spector_core::backend::{
-    ChainTail, EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, PlanInput, Planned,
-    Storage, WritePlan,
+    ChainTail, EventFilter, EventFold, EventQuery, HistoryStart, LogSpec, MultiPlan, PlanInput,
+    Planned, Storage, WritePlan,
 };
 use spector_core::{attrs, reserved, Attrs, Error, Link, Result, Store};
 use uuid::Uuid;
@@ -78,6 +78,27 @@ impl Memory {
     }
 }
 
+impl Memory {
+    /// The newest row, as a hashed log's tail.
+    fn tail(&self) -> Option<ChainTail> {
+        self.rows.lock().unwrap().last().map(|event| ChainTail {
+            hash: event.hash.clone(),
+            inserted_at: event.inserted_at,
+        })
+    }
+
+    /// Appends `events`, their payloads through JSON text as a database
+    /// stores them.
+    fn append(&self, events: Vec<Event>) -> Result<()> {
+        for mut event in events {
+            let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
+            event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
+            self.rows.lock().unwrap().push(event);
+        }
+        Ok(())
+    }
+}
+
 /// `start` and every event it reaches through `link` in `rows`.
 fn reach(rows: &[Event], link: &str, start: Uuid) -> Vec<Uuid> {
     let mut reached = vec![start];
@@ -130,10 +151,7 @@ impl Storage for Memory {
             Some(record) => self.select(&record.history().filter),
             None => Vec::new(),
         };
-        let tail = self.rows.lock().unwrap().last().map(|event| ChainTail {
-            hash: event.hash.clone(),
-            inserted_at: event.inserted_at,
-        });
+        let tail = self.tail();
         let input = PlanInput {
             history,
             tail,
@@ -141,15 +159,31 @@ impl Storage for Memory {
         };
         match plan.plan(input)? {
             Planned::Append { events, output, .. } => {
-                for mut event in events {
-                    let text = serde_json::to_string(&event.payload).map_err(Error::storage)?;
-                    event.payload = serde_json::from_str(&text).map_err(Error::storage)?;
-                    self.rows.lock().unwrap().push(event);
-                }
+                self.append(events)?;
                 Ok(output)
             }
             Planned::Unchanged(output) => Ok(output),
         }
+    }
+
+    async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output> {
+        let targets = plan.targets();
+        let inputs = targets
+            .iter()
+            .map(|target| PlanInput {
+                history: target
+                    .record
+                    .map(|record| self.select(&record.history().filter))
+                    .unwrap_or_default(),
+                tail: self.tail(),
+                untracked: Vec::new(),
+            })
+            .collect();
+        let planned = plan.plan(inputs)?;
+        for (_, events) in planned.appends {
+            self.append(events)?;
+        }
+        Ok(planned.output)
     }
 
     async fn record_ids(

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use spector_core::action::DELETE;
-use spector_core::backend::{EventFold, EventQuery, LogSpec, Storage, WritePlan};
+use spector_core::backend::{EventFold, EventQuery, LogSpec, MultiPlan, Storage, WritePlan};
 use spector_core::{Connect, Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
@@ -137,6 +137,10 @@ impl Storage for Postgres {
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
         write::write(&self.pool, log, plan).await
+    }
+
+    async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output> {
+        write::write_many(&self.pool, plan).await
     }
 
     async fn record_ids(

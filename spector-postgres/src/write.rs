@@ -1,10 +1,13 @@
 //! Writing: one operation in one transaction, serialized per record by an
 //! advisory lock.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use spector_core::backend::{ChainTail, CollectEvents, LogSpec, PlanInput, Planned, WritePlan};
+use spector_core::backend::{
+    ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, WritePlan, WriteTarget,
+};
 use spector_core::{Error, Event, Link, Result};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
@@ -109,6 +112,100 @@ async fn plan_and_insert<P: WritePlan>(
         }
         Planned::Unchanged(output) => Ok(output),
     }
+}
+
+/// Runs a write to several records in one transaction: the locks first,
+/// in a fixed order (each hashed log's append lock by table key, then each
+/// record's write lock by key), so that two batches cannot deadlock; then
+/// each hashed log's tail, each target's history, the plan, the events log
+/// by log and the rows. Any error rolls everything back.
+pub(crate) async fn write_many<P: MultiPlan>(pool: &PgPool, plan: P) -> Result<P::Output> {
+    let targets = plan.targets();
+    let table = targets
+        .first()
+        .map_or("(an empty batch)", |target| target.log.table().as_str());
+    let mut tx = pool
+        .begin_with(BEGIN)
+        .await
+        .map_err(query_error("begin", table))?;
+    let work = plan_many_and_insert(&mut tx, plan, targets).await;
+    transaction::finish(tx, work, query_error("commit", table)).await
+}
+
+/// The work of [`write_many`] inside its transaction.
+async fn plan_many_and_insert<P: MultiPlan>(
+    conn: &mut PgConnection,
+    plan: P,
+    targets: Vec<WriteTarget>,
+) -> Result<P::Output> {
+    let mut chain_locks: Vec<(i32, &'static str)> = targets
+        .iter()
+        .filter(|target| target.log.hashed())
+        .map(|target| {
+            let table = target.log.table().as_str();
+            (lock::table_key(table), table)
+        })
+        .collect();
+    chain_locks.sort_unstable();
+    chain_locks.dedup();
+    for (key, table) in chain_locks {
+        let statement = sqlx::query(lock::LOCK_CHAIN)
+            .bind(lock::CHAIN_CLASS)
+            .bind(key);
+        lock(conn, table, statement, "the table's append lock").await?;
+    }
+    let mut record_locks: Vec<(i64, &'static str)> = targets
+        .iter()
+        .filter(|target| !target.log.hashed())
+        .filter_map(|target| {
+            let table = target.log.table().as_str();
+            target
+                .record
+                .map(|record| (lock::record_lock_key(table, record.parent_id), table))
+        })
+        .collect();
+    record_locks.sort_unstable();
+    record_locks.dedup();
+    for (key, table) in record_locks {
+        let statement = sqlx::query(lock::LOCK_RECORD).bind(key);
+        lock(conn, table, statement, "the record's write lock").await?;
+    }
+    let mut tails: HashMap<&'static str, Option<ChainTail>> = HashMap::new();
+    let mut inputs = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let history = match target.record {
+            Some(record) => {
+                let selection = Selection::of(target.log, &record.history().filter)?;
+                fold_events(conn, target.log, &selection, true, CollectEvents::default()).await?
+            }
+            None => Vec::new(),
+        };
+        let table = target.log.table().as_str();
+        let tail = match (target.log.hashed(), tails.get(table)) {
+            (false, _) => None,
+            (true, Some(tail)) => tail.clone(),
+            (true, None) => {
+                let tail = chain_tail(conn, target.log).await?;
+                tails.insert(table, tail.clone());
+                tail
+            }
+        };
+        inputs.push(PlanInput {
+            history,
+            tail,
+            untracked: Vec::new(),
+        });
+    }
+    let planned = plan.plan(inputs)?;
+    for (log, events) in &planned.appends {
+        for event in events {
+            insert_event(conn, log, event).await?;
+        }
+    }
+    for row in &planned.rows {
+        rows::apply(conn, row).await?;
+    }
+    Ok(planned.output)
 }
 
 /// Takes the advisory lock of `statement` (its key bound) until the

@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use spector_core::backend::{EventFold, EventQuery, LogSpec, SqlIdent, Storage, WritePlan};
+use spector_core::backend::{
+    EventFold, EventQuery, LogSpec, MultiPlan, SqlIdent, Storage, WritePlan,
+};
 use spector_core::{Connect, Result};
 use uuid::Uuid;
 
@@ -216,6 +218,11 @@ impl Storage for Sqlite {
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
         self.with_connection(move |conn| write::write(conn, log, plan))
+            .await
+    }
+
+    async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output> {
+        self.with_connection(move |conn| write::write_many(conn, plan))
             .await
     }
 

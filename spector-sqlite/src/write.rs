@@ -1,12 +1,13 @@
 //! Writing: one operation in one immediate transaction.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use rusqlite::{params, Connection, TransactionBehavior};
 use spector_core::backend::{
-    ChainTail, CollectEvents, LogSpec, PlanInput, Planned, WritePlan, END_OF_TIME_MICROS,
-    LINK_ACROSS_RECORDS,
+    ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, WritePlan,
+    END_OF_TIME_MICROS, LINK_ACROSS_RECORDS,
 };
 use spector_core::{Error, Event, Result};
 use uuid::Uuid;
@@ -27,18 +28,7 @@ pub(crate) fn write<P: WritePlan>(
     plan: P,
 ) -> Result<P::Output> {
     let table = log.table().as_str();
-    let asked = Instant::now();
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(query_error("begin", table))?;
-    let waited = asked.elapsed();
-    if waited > LOCK_WAIT_WORTH_TELLING {
-        tracing::debug!(
-            target: "spector",
-            waited_ms = waited.as_millis(),
-            "waited for the database's write lock"
-        );
-    }
+    let tx = begin_immediate(conn, table)?;
     let history = match plan.record() {
         Some(record) => fold_events(&tx, log, &record.history(), CollectEvents::default())?,
         None => Vec::new(),
@@ -75,6 +65,77 @@ pub(crate) fn write<P: WritePlan>(
     };
     tx.commit().map_err(query_error("commit", table))?;
     Ok(output)
+}
+
+/// Runs a write to several records in one `BEGIN IMMEDIATE` transaction:
+/// the database's write lock covers every record, so no lock order is
+/// needed; then each hashed log's tail and each target's history, the plan,
+/// the events log by log, the rows. Any error rolls everything back.
+pub(crate) fn write_many<P: MultiPlan>(conn: &mut Connection, plan: P) -> Result<P::Output> {
+    let targets = plan.targets();
+    let table = targets
+        .first()
+        .map_or("(an empty batch)", |target| target.log.table().as_str());
+    let tx = begin_immediate(conn, table)?;
+    let mut tails: HashMap<&str, Option<ChainTail>> = HashMap::new();
+    let mut inputs = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let history = match target.record {
+            Some(record) => {
+                fold_events(&tx, target.log, &record.history(), CollectEvents::default())?
+            }
+            None => Vec::new(),
+        };
+        let tail = if target.log.hashed() {
+            match tails.get(target.log.table().as_str()) {
+                Some(tail) => tail.clone(),
+                None => {
+                    let tail = chain_tail(&tx, target.log)?;
+                    tails.insert(target.log.table().as_str(), tail.clone());
+                    tail
+                }
+            }
+        } else {
+            None
+        };
+        inputs.push(PlanInput {
+            history,
+            tail,
+            untracked: Vec::new(),
+        });
+    }
+    let planned = plan.plan(inputs)?;
+    for (log, events) in &planned.appends {
+        for event in events {
+            insert_event(&tx, log, event)?;
+        }
+    }
+    for row in &planned.rows {
+        rows::apply(&tx, row)?;
+    }
+    tx.commit().map_err(query_error("commit", table))?;
+    Ok(planned.output)
+}
+
+/// Begins an immediate transaction (the database's write lock); a wait
+/// longer than [`LOCK_WAIT_WORTH_TELLING`] is traced.
+fn begin_immediate<'c>(
+    conn: &'c mut Connection,
+    table: &'static str,
+) -> Result<rusqlite::Transaction<'c>> {
+    let asked = Instant::now();
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(query_error("begin", table))?;
+    let waited = asked.elapsed();
+    if waited > LOCK_WAIT_WORTH_TELLING {
+        tracing::debug!(
+            target: "spector",
+            waited_ms = waited.as_millis(),
+            "waited for the database's write lock"
+        );
+    }
+    Ok(tx)
 }
 
 /// The newest event of a hashed log's table: its hash and time. The write

@@ -17,6 +17,7 @@ pub mod sqlite_db;
 pub mod suite;
 pub mod tally;
 pub mod threads;
+pub mod wallets;
 
 pub use db::{RawEvent, RowTime, Tamper, TestDb};
 pub use postgres_db::PostgresDb;
@@ -105,6 +106,8 @@ macro_rules! conformance_suite {
             listing::record_types_in_one_log_keep_apart,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
+            batches::a_batch_writes_several_records_all_or_nothing,
+            batches::concurrent_transfers_keep_the_total,
             concurrency::increments_on_one_record_serialize,
             concurrency::writers_on_different_records_all_succeed,
         );

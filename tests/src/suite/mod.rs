@@ -1,6 +1,7 @@
 //! The behaviour tests, each generic over the backend's [`TestDb`](crate::TestDb).
 
 pub mod basic_chat;
+pub mod batches;
 pub mod concurrency;
 pub mod hash_chain;
 pub mod links;
