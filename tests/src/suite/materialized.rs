@@ -336,16 +336,39 @@ pub async fn bringup_imports_untracked_rows_in_one_transaction<D: TestDb>() {
     assert_eq!(db.count_rows("members").await, 1001, "nothing imported");
     assert_eq!(db.count_rows("club_events").await, 1, "nothing appended");
 
-    let mut seen = Vec::new();
-    let bringup = import(None).transfer(move |old: &Row, new: &Member| {
-        seen.push((old.id(), new.id));
-        if old.id() == Some(new.id.uuid()) {
-            return Err(spector::Invalid::new("id", "a new record has a new id"));
+    // A transfer that refuses the last row refuses the whole bringup.
+    let last = legacy[999].0;
+    let refusing = import(None).transfer(move |old: &Row, _new: &Member| {
+        if old.id() == Some(last) {
+            return Err(spector::Invalid::new("id", "cannot repoint it"));
         }
+        Ok(())
+    });
+    let error = store.bringup(refusing).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Bringup { row_id, .. } if *row_id == last),
+        "{error}"
+    );
+    assert_eq!(db.count_rows("club_events").await, 1, "nothing appended");
+
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mapping = seen.clone();
+    let bringup = import(None).transfer(move |old: &Row, new: &Member| {
+        mapping.lock().unwrap().push((old.id(), new.id));
         Ok(())
     });
     let imported = store.bringup(bringup).await.unwrap();
     assert_eq!(imported.len(), 1000);
+    let seen = seen.lock().unwrap().clone();
+    let expected: Vec<_> = legacy
+        .iter()
+        .zip(&imported)
+        .map(|((old, _), new)| (Some(*old), new.id))
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "transfer saw each old row with its new record"
+    );
     assert_eq!(db.count_rows("members").await, 1001);
     assert_eq!(db.count_rows("club_events").await, 1001);
     for ((old_id, joined), member) in legacy.iter().zip(&imported) {
