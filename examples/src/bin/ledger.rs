@@ -121,6 +121,37 @@ async fn main() -> spector::Result<()> {
         money(account.balance),
         account.closed
     );
-    assert_eq!(store.get(account.id).await?, Some(account));
+    assert_eq!(store.get(account.id).await?, Some(account.clone()));
+
+    // A transfer is two writes to two accounts in one batch: both or neither.
+    let carol: Account = store
+        .insert(Open {
+            owner: "Carol".into(),
+        })
+        .await?;
+    let mut transfer = store.batch();
+    let debit = transfer.execute(old, AccountAction::Withdraw(Money { cents: 2_500 }))?;
+    let credit = transfer.execute(carol.id, AccountAction::Deposit(Money { cents: 2_500 }))?;
+    let done = transfer.commit().await?;
+    println!(
+        "\ntransfer 25.00 from Bob to Carol: Bob {}, Carol {}",
+        done.get(debit)
+            .map_or_else(String::new, |a| money(a.balance)),
+        done.get(credit)
+            .map_or_else(String::new, |a| money(a.balance)),
+    );
+    let mut transfer = store.batch();
+    transfer.execute(old, AccountAction::Withdraw(Money { cents: 1_000 }))?;
+    transfer.execute(account.id, AccountAction::Deposit(Money { cents: 1_000 }))?;
+    match transfer.commit().await {
+        Err(spector::Error::Invalid(invalid)) => {
+            let bob = store.get(old).await?.map(|a| money(a.balance));
+            println!(
+                "transfer 10.00 from Bob to Ada's closed account refused: {invalid}; Bob still has {}",
+                bob.unwrap_or_default()
+            );
+        }
+        other => panic!("a transfer to a closed account went through: {other:?}"),
+    }
     Ok(())
 }
