@@ -28,6 +28,10 @@ pub struct LinkDecl {
     pub column: &'static str,
     /// The link table, when not the default `<log prefix>_<name>`.
     pub table: Option<&'static str>,
+    /// True (the default) when both events of a link must belong to the
+    /// same record, which the database enforces; false for
+    /// `unconstrained` (a transfer's credit linking to its debit).
+    pub constrained: bool,
 }
 
 impl LinkDecl {
@@ -38,6 +42,7 @@ impl LinkDecl {
             name,
             column,
             table: None,
+            constrained: true,
         }
     }
 }
@@ -99,6 +104,7 @@ pub struct LinkSpec {
     name: &'static str,
     table: SqlIdent,
     column: SqlIdent,
+    constrained: bool,
 }
 
 impl LinkSpec {
@@ -115,6 +121,12 @@ impl LinkSpec {
     /// The column pointing to the linked event (`previous_id`).
     pub fn column(&self) -> &SqlIdent {
         &self.column
+    }
+
+    /// True when the database refuses a link between two records' events
+    /// (the default); false for a link declared `unconstrained`.
+    pub fn constrained(&self) -> bool {
+        self.constrained
     }
 }
 
@@ -264,6 +276,7 @@ impl LogSpec {
                             .map_or_else(|| format!("{prefix}_{}", decl.name), str::to_owned),
                     )?,
                     column: ident(decl.column.to_owned())?,
+                    constrained: decl.constrained,
                 };
                 if spec.column == "event_id" {
                     return Err(invalid(format!(

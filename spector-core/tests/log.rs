@@ -45,6 +45,7 @@ fn two_links_may_not_share_a_table() {
             name: "replies",
             column: "parent_id",
             table: Some("chat_edits"),
+            constrained: true,
         },
     ];
     let reason = refusal("chat_events", LINKS);
@@ -60,6 +61,7 @@ fn a_link_may_not_use_the_event_table() {
         name: "edits",
         column: "previous_id",
         table: Some("chat_events"),
+        constrained: true,
     }];
     let reason = refusal("chat_events", LINKS);
     assert!(reason.contains("event table `chat_events`"), "{reason}");

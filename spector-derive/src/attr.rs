@@ -16,7 +16,7 @@ use crate::parse::comma_list;
 use crate::symbol::{
     expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED, EVENTED_OPTIONS,
     FIELD_OPTIONS, ID, JSON, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY,
-    SAVEPOINT_OPTIONS, SKIP, TABLE, VERSION,
+    SAVEPOINT_OPTIONS, SKIP, TABLE, UNCONSTRAINED, VERSION,
 };
 
 /// Everything the `#[evented(...)]` attributes of a struct say.
@@ -71,7 +71,7 @@ pub struct Code {
 }
 
 /// One link: `edits`, `edits = "previous_id"` or
-/// `parents(column = "..", table = "..")`.
+/// `parents(column = "..", table = "..", unconstrained)`.
 pub struct Link {
     /// The link name as written.
     pub ident: Ident,
@@ -79,6 +79,8 @@ pub struct Link {
     pub column: Column,
     /// The link table, when not the default.
     pub table: Option<LitStr>,
+    /// `unconstrained`: the keyword, when given.
+    pub unconstrained: Option<Ident>,
 }
 
 /// The column of a link, as written.
@@ -414,6 +416,7 @@ fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
         ident,
         column: Column::Default,
         table: None,
+        unconstrained: None,
     };
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
@@ -435,6 +438,14 @@ fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
 fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
     let link_name = link.name();
+    if key == UNCONSTRAINED {
+        if link.unconstrained.is_some() {
+            cx.error_spanned_by(&key, format!("duplicate `{key}` of link `{link_name}`"));
+        } else {
+            link.unconstrained = Some(key);
+        }
+        return Ok(());
+    }
     let is_column = key == COLUMN;
     if !is_column && key != TABLE {
         return Err(syn::Error::new(

@@ -248,8 +248,14 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             Some(table) => quote!(::core::option::Option::Some(#table)),
             None => quote!(::core::option::Option::None),
         };
+        let constrained = link.constrained;
         quote! {
-            ::spector::__private::LinkDecl { name: #name, column: #column, table: #table }
+            ::spector::__private::LinkDecl {
+                name: #name,
+                column: #column,
+                table: #table,
+                constrained: #constrained,
+            }
         }
     });
     let (log, schema_index, methods, writes_to) = match (mode, valid.log, valid.id) {

@@ -43,6 +43,9 @@ pub const TABLE: Symbol = Symbol("table");
 pub const SCHEMAS: Symbol = Symbol("schemas");
 /// `hashed: true` in `event_log!`: the log is a hash chain.
 pub const HASHED: Symbol = Symbol("hashed");
+/// `unconstrained` inside a link: its two events may belong to different
+/// records.
+pub const UNCONSTRAINED: Symbol = Symbol("unconstrained");
 /// `json` on a field: its materialized column holds it as JSON.
 pub const JSON: Symbol = Symbol("json");
 /// `skip` on a field: it has no materialized column.
@@ -70,7 +73,7 @@ pub const SAVEPOINT_OPTIONS: &[Symbol] = &[CUSTOM];
 /// The options inside an action's parentheses.
 pub const ACTION_OPTIONS: &[Symbol] = &[PAYLOAD, CODE, ALIAS];
 /// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
-pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE];
+pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE, UNCONSTRAINED];
 /// The keys of an `event_log!` body.
 pub const EVENT_LOG_KEYS: &[Symbol] = &[TABLE, SCHEMAS, HASHED];
 
@@ -110,7 +113,10 @@ mod tests {
 
     #[test]
     fn expected_lists_two_keywords_with_or() {
-        assert_eq!(expected(LINK_OPTIONS), "expected `column` or `table`");
+        assert_eq!(
+            expected(LINK_OPTIONS),
+            "expected one of `column`, `table`, `unconstrained`"
+        );
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct ValidLink<'r> {
     pub column: String,
     /// The link table, when not the default.
     pub table: Option<&'r LitStr>,
+    /// False for `unconstrained`: its events may belong to other records.
+    pub constrained: bool,
 }
 
 /// Checks every rule on `record`, reporting violations to `cx`, and
@@ -446,6 +448,7 @@ fn check_links<'r>(cx: &Ctxt, links: &'r [Link]) -> Vec<ValidLink<'r>> {
                 name,
                 column,
                 table: link.table.as_ref(),
+                constrained: link.unconstrained.is_none(),
             });
         }
     }

@@ -144,8 +144,9 @@ fn link_statements(table: &str, names: &LinkNames<'_>) -> Vec<String> {
         column_index,
         trigger,
         function,
+        ..
     } = names;
-    vec![
+    let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {links} (\
              event_id uuid NOT NULL REFERENCES {table}(id) ON DELETE CASCADE, \
@@ -156,13 +157,19 @@ fn link_statements(table: &str, names: &LinkNames<'_>) -> Vec<String> {
              ON {links} (event_id, {column})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {column_index} ON {links} ({column})"),
-        same_record_function(table, names),
-        format!(
+    ];
+    if names.constrained {
+        statements.push(same_record_function(table, names));
+        statements.push(format!(
             "CREATE OR REPLACE TRIGGER {trigger} \
              BEFORE INSERT OR UPDATE ON {links} \
              FOR EACH ROW EXECUTE FUNCTION {function}()"
-        ),
-    ]
+        ));
+    } else {
+        statements.push(format!("DROP TRIGGER IF EXISTS {trigger} ON {links}"));
+        statements.push(format!("DROP FUNCTION IF EXISTS {function}()"));
+    }
+    statements
 }
 
 /// The trigger function refusing a link row whose two ends both exist and

@@ -94,6 +94,8 @@ pub(crate) struct LinkNames<'a> {
     pub(crate) trigger: String,
     /// The trigger's function.
     pub(crate) function: String,
+    /// False for a link declared `unconstrained`: no trigger.
+    pub(crate) constrained: bool,
 }
 
 impl<'a> LinkNames<'a> {
@@ -107,6 +109,7 @@ impl<'a> LinkNames<'a> {
             column_index: format!("{table}_{column}_index"),
             trigger: format!("{table}_same_record"),
             function: format!("{table}_same_record"),
+            constrained: link.constrained(),
         }
     }
 
@@ -292,6 +295,7 @@ mod tests {
                 column_index: "basic_chat_edits_previous_id_index".to_owned(),
                 trigger: "basic_chat_edits_same_record".to_owned(),
                 function: "basic_chat_edits_same_record".to_owned(),
+                constrained: true,
             }]
         );
     }
@@ -351,11 +355,13 @@ mod tests {
             name: "one",
             column: "b_c",
             table: Some("x_a"),
+            constrained: true,
         }];
         const TWO: &[LinkDecl] = &[LinkDecl {
             name: "two",
             column: "c",
             table: Some("x_a_b"),
+            constrained: true,
         }];
         let log = LogSpec::new(
             "x_events",
@@ -378,6 +384,7 @@ mod tests {
             name: "edits",
             column: "previous_id",
             table: Some("chat_events_pkey"),
+            constrained: true,
         }];
         let log = LogSpec::new("chat_events", vec![SchemaSpec::new("Chat", 0, LINKS)]).unwrap();
         let (_, reason) = refusal(&log);

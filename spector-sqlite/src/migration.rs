@@ -72,8 +72,10 @@ pub fn add_hash_column(table: &SqlIdent) -> String {
 /// The statements that create one link table of the event table `table`;
 /// run again with a new link to add it to an existing log.
 ///
-/// The same-record triggers refuse a link row only when both of its events
-/// exist and belong to different records; a missing event is left to the
+/// The same-record triggers (not for a link declared `unconstrained`,
+/// whose triggers are dropped if an earlier declaration made them) refuse
+/// a link row only when both of its events exist and belong to different
+/// records; a missing event is left to the
 /// link table's foreign keys, which report it as such. Every statement
 /// leaves what already exists as it is.
 pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
@@ -101,8 +103,16 @@ pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
         ),
         format!("CREATE INDEX IF NOT EXISTS {links}_{column}_index ON {links} ({column})"),
     ];
-    statements.extend(same_record("insert"));
-    statements.extend(same_record("update"));
+    if link.constrained() {
+        statements.extend(same_record("insert"));
+        statements.extend(same_record("update"));
+    } else {
+        for event in ["insert", "update"] {
+            statements.push(format!(
+                "DROP TRIGGER IF EXISTS {links}_same_record_on_{event}"
+            ));
+        }
+    }
     statements
 }
 

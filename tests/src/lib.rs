@@ -73,6 +73,7 @@ macro_rules! conformance_suite {
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,
             links::a_branch_is_read_in_one_query,
+            links::an_unconstrained_link_joins_two_records,
             robustness::deep_payload_is_refused_before_anything_is_written,
             robustness::values_no_backend_can_hold_are_refused_on_both,
             robustness::stored_time_out_of_range_is_a_corrupt_event_naming_it,

@@ -22,6 +22,7 @@ async fn transfer<D: TestDb>(
     let movement = Movement {
         cents,
         transfer: Some(id),
+        pays: None,
     };
     let mut batch = db.store().batch();
     batch.execute(from, WalletAction::Withdraw(movement.clone()))?;

@@ -9,6 +9,9 @@ use crate::db::{RawEvent, TestDb};
 use crate::reads::Trace;
 use crate::records::{Note, NoteLink, TestEvents};
 use crate::threads::{Say, Thread, ThreadEvents, ThreadLink};
+use crate::wallets::{
+    deposit, Movement, StrictWalletEvents, Wallet, WalletAction, WalletEvents, WalletLink,
+};
 
 /// A new message.
 fn hi() -> NewMessage {
@@ -227,4 +230,51 @@ pub async fn a_branch_is_read_in_one_query<D: TestDb>() {
         .is_empty());
     let single = store.ancestry(ThreadLink::RepliesTo, record).await.unwrap();
     assert_eq!(single.iter().map(|e| e.id).collect::<Vec<_>>(), [record]);
+}
+
+/// A link declared `unconstrained` joins events of two records (a refund
+/// paying back another wallet's withdrawal); the same link table declared
+/// constrained by another release gets its same-record trigger back from
+/// `migrate`, and loses it again when the unconstrained log migrates.
+pub async fn an_unconstrained_link_joins_two_records<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<WalletEvents>().await.unwrap();
+    let alice: Wallet = store.insert(deposit(100)).await.unwrap();
+    let bob: Wallet = store.insert(deposit(0)).await.unwrap();
+    store
+        .execute(alice.id, WalletAction::Withdraw(deposit(40)))
+        .await
+        .unwrap();
+    let withdrawal = store.all_events(alice.id).await.unwrap()[1].id;
+    let refund = |pays| Movement {
+        cents: 40,
+        transfer: None,
+        pays: Some(pays),
+    };
+    store.update(bob.id, refund(withdrawal)).await.unwrap();
+    let refunds = store
+        .linking_to(WalletLink::Pays, withdrawal)
+        .await
+        .unwrap();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        refunds[0].parent_id,
+        bob.id.uuid(),
+        "another record's event"
+    );
+    let paid = store
+        .linked_from(WalletLink::Pays, refunds[0].id)
+        .await
+        .unwrap();
+    assert_eq!(paid.iter().map(|e| e.id).collect::<Vec<_>>(), [withdrawal]);
+
+    store.migrate::<StrictWalletEvents>().await.unwrap();
+    let error = store.update(bob.id, refund(withdrawal)).await.unwrap_err();
+    assert!(matches!(error, Error::LinkAcrossRecords { .. }), "{error}");
+    assert_eq!(store.all_events(bob.id).await.unwrap().len(), 2);
+
+    store.migrate::<WalletEvents>().await.unwrap();
+    store.update(bob.id, refund(withdrawal)).await.unwrap();
+    assert_eq!(db.count_rows("wallet_pays").await, 2);
 }

@@ -233,6 +233,7 @@ fn main() {
                 name: "parents",
                 column: "parent_event_id",
                 table: Some("chat_parents"),
+                constrained: true,
             },
         ]
     );
