@@ -116,6 +116,24 @@ pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
     statements
 }
 
+/// The statement that drops one link table (its indexes and triggers go
+/// with it): the `down` of a link added to an existing log with
+/// [`link_up`].
+///
+/// ```
+/// use spector_core::backend::{LinkDecl, LogSpec, SchemaSpec};
+///
+/// const LINKS: &[LinkDecl] = &[LinkDecl::new("cites", "cited_id")];
+/// let log = LogSpec::new("notes_events", vec![SchemaSpec::new("Note", 0, LINKS)]).unwrap();
+/// let link = log.link("cites").unwrap();
+/// assert!(spector_sqlite::migration::link_up(log.table(), link)[0]
+///     .starts_with("CREATE TABLE IF NOT EXISTS notes_cites"));
+/// assert_eq!(spector_sqlite::migration::link_down(link), ["DROP TABLE IF EXISTS notes_cites"]);
+/// ```
+pub fn link_down(link: &LinkSpec) -> Vec<String> {
+    vec![format!("DROP TABLE IF EXISTS {}", link.table())]
+}
+
 /// The statements that drop everything [`up`] creates: link tables, the
 /// triggers that keep events immutable (a dropped table's rows are deleted
 /// first, which they would refuse), then the event table; indexes and the

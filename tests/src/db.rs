@@ -117,6 +117,14 @@ pub trait TestDb: Send + Sync + Sized + 'static {
     /// Runs one SQL statement by hand, bypassing the library.
     async fn execute_sql(&self, sql: &str) -> Result<(), String>;
 
+    /// Runs the backend's `migration::link_down` of the link `link` of
+    /// `log` (the statements an external migration tool would run).
+    async fn drop_link(
+        &self,
+        log: &'static spector::backend::LogSpec,
+        link: &str,
+    ) -> Result<(), String>;
+
     /// `id` as an SQL literal of the backend's UUID type (PostgreSQL
     /// `'…'`, SQLite `X'…'`).
     fn id_sql(&self, id: Uuid) -> String;

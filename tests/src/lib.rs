@@ -107,6 +107,7 @@ macro_rules! conformance_suite {
             listing::record_types_in_one_log_keep_apart,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
+            migrations::a_link_table_added_later_and_dropped_again,
             batches::a_batch_writes_several_records_all_or_nothing,
             batches::concurrent_transfers_keep_the_total,
             concurrency::increments_on_one_record_serialize,

@@ -82,3 +82,46 @@ impl Changeset for Page {
 }
 
 event_log!(pub Pages { table: "pages_events", schemas: [Page] });
+
+/// The payload of a page that cites others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Citing {
+    /// The title.
+    pub title: String,
+    /// The events of the page it cites.
+    #[serde(default)]
+    pub cites: Vec<spector::Uuid>,
+}
+
+/// A page as a later release declares it: the same table, and a `cites`
+/// link that the first releases did not have (its table added later).
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = CitingPages, actions(insert = Citing, update = Citing), links(cites = "cited_id"))]
+pub struct CitingPage {
+    /// The record id.
+    pub id: Id<CitingPage>,
+    /// The title.
+    pub title: String,
+}
+
+impl Changeset for CitingPage {
+    fn changeset(mut self, action: CitingPageAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        let (CitingPageAction::Insert(citing) | CitingPageAction::Update(citing)) = action;
+        self.title = citing.title;
+        Ok(self)
+    }
+
+    fn prepare_event(
+        event: &mut spector::NewEvent<Self>,
+        _history: &[spector::Event],
+        _state: &Self,
+    ) -> Result<(), Invalid> {
+        let (CitingPageAction::Insert(citing) | CitingPageAction::Update(citing)) = event.action();
+        for cited in citing.cites.clone() {
+            event.link(CitingPageLink::Cites, cited);
+        }
+        Ok(())
+    }
+}
+
+event_log!(pub CitingPages { table: "pages_events", schemas: [CitingPage] });

@@ -258,6 +258,18 @@ impl TestDb for PostgresDb {
         execute_on(self.pool(), sql).await
     }
 
+    async fn drop_link(
+        &self,
+        log: &'static spector::backend::LogSpec,
+        link: &str,
+    ) -> Result<(), String> {
+        let spec = log.link(link).ok_or_else(|| format!("no link {link}"))?;
+        let statements = spector::postgres::migration::link_down(log.table(), spec)
+            .map_err(|e| e.to_string())?
+            .join(";\n");
+        self.execute_sql(&statements).await
+    }
+
     fn id_sql(&self, id: Uuid) -> String {
         format!("'{id}'")
     }

@@ -208,6 +208,16 @@ impl TestDb for SqliteDb {
         self.sql(move |conn| conn.execute_batch(&sql)).await
     }
 
+    async fn drop_link(
+        &self,
+        log: &'static spector::backend::LogSpec,
+        link: &str,
+    ) -> Result<(), String> {
+        let spec = log.link(link).ok_or_else(|| format!("no link {link}"))?;
+        let statements = spector::sqlite::migration::link_down(spec).join(";\n");
+        self.execute_sql(&statements).await
+    }
+
     fn id_sql(&self, id: Uuid) -> String {
         format!("X'{}'", id.simple())
     }

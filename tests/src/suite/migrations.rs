@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use spector::Store;
+use spector::{EventLog, Id, Store};
 use spector_examples::basic_chat::BasicChatEvents;
 
 use crate::db::TestDb;
+use crate::pages::{Citing, CitingPage, CitingPageLink, CitingPages, PageV0, PagesV0, Titled};
 
 /// `migrate` can run again on a migrated database; `migrate_down` removes
 /// every table, index, trigger and function that `migrate` created.
@@ -53,4 +54,51 @@ pub async fn concurrent_migrations_all_succeed<D: TestDb>() {
     store.migrate_down::<BasicChatEvents>().await.unwrap();
     store.migrate::<BasicChatEvents>().await.unwrap();
     assert_eq!(db.schema_objects().await, after_concurrent);
+}
+
+/// A link declared by a later release over an existing log: `migrate`
+/// adds its table (the events already there untouched), links are written
+/// and read, and the backend's `migration::link_down` drops the table
+/// again, leaving the events readable.
+pub async fn a_link_table_added_later_and_dropped_again<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<PagesV0>().await.unwrap();
+    let old: PageV0 = store
+        .insert(Titled {
+            title: "old".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!db.table_exists("pages_cites").await);
+
+    store.migrate::<CitingPages>().await.unwrap();
+    assert!(
+        db.table_exists("pages_cites").await,
+        "migrate adds the link table"
+    );
+    let id = Id::<CitingPage>::new(old.id.uuid());
+    store
+        .update(
+            id,
+            Citing {
+                title: "cites itself".into(),
+                cites: vec![old.id.uuid()],
+            },
+        )
+        .await
+        .unwrap();
+    let citing = store
+        .linking_to(CitingPageLink::Cites, old.id.uuid())
+        .await
+        .unwrap();
+    assert_eq!(citing.len(), 1);
+
+    db.drop_link(CitingPages::spec().unwrap(), "cites")
+        .await
+        .unwrap();
+    assert!(!db.table_exists("pages_cites").await, "its down drops it");
+    assert_eq!(db.count_rows("pages_events").await, 2, "the events stay");
+    let page = store.get(id).await.unwrap().unwrap();
+    assert_eq!(page.title, "cites itself");
 }
