@@ -152,7 +152,9 @@ pub use spector_derive::event_log;
 ///   `edits_id`), `edits = "previous_id"`, or
 ///   `parents(column = "parent_event_id", table = "chat_parents")`. Names
 ///   are plain SQL identifiers; the table defaults to the log table's name
-///   without `_events`, `_`, and the link name.
+///   without `_events`, `_`, and the link name. Both events of a link
+///   belong to one record (the database enforces it) unless the link says
+///   `unconstrained`: `pays(column = "paid_id", unconstrained)`.
 /// - `version = n`: stored in every new event (default 0); see
 ///   [`EventMeta::version`].
 /// - `savepoints`: the type has savepoints ([`Store::savepoint`]), whose
