@@ -39,6 +39,18 @@ event_log!(TodoEvents {
 });
 
 impl Changeset for Todo {
+    /// Version 0's `update` stored the title as `name`.
+    fn upcast(action: &str, version: u32, mut payload: Attrs) -> Result<Attrs, Invalid> {
+        assert_eq!(version, 0, "only older events are upcast");
+        if action == "update" {
+            let name = payload
+                .remove("name")
+                .ok_or_else(|| Invalid::new("name", "can't be blank"))?;
+            payload.insert("title", name);
+        }
+        Ok(payload)
+    }
+
     fn changeset(mut self, action: TodoAction, meta: &EventMeta) -> Result<Self, Invalid> {
         match action {
             TodoAction::Insert(attrs) => {
@@ -161,6 +173,38 @@ fn replay_upgrades_old_versions_through_the_changeset() {
     let todo = Replay::<Todo>::run([&old]).unwrap().unwrap();
     assert_eq!(todo.title, "Old title");
     assert_eq!(todo.applied[0].version, 0);
+}
+
+#[test]
+fn an_older_version_event_is_upcast_before_it_is_decoded_and_a_current_one_is_not() {
+    let mut rows = Rows::new();
+    let events = [
+        rows.event(action::INSERT, attrs! { "title": "t", "__version__": 1 }),
+        rows.event(action::UPDATE, attrs! { "name": "renamed" }),
+        rows.event(
+            action::UPDATE,
+            attrs! { "title": "current", "__version__": 1 },
+        ),
+    ];
+    let todo = Replay::<Todo>::run(&events[..2]).unwrap().unwrap();
+    assert_eq!(
+        todo.title, "renamed",
+        "version 0's `name` upcast to `title`"
+    );
+    assert!(matches!(
+        events[1].action::<Todo>(),
+        Ok(TodoAction::Update(Title { ref title })) if title == "renamed"
+    ));
+    let todo = Replay::<Todo>::run(&events).unwrap().unwrap();
+    assert_eq!(
+        todo.title, "current",
+        "a current event is decoded as stored"
+    );
+
+    let stray = rows.event(action::UPDATE, attrs! { "title": "no name" });
+    let error = Replay::<Todo>::run([&events[0], &stray]).unwrap_err();
+    assert_eq!(named_event(&error), Some(("Todo", stray.id)));
+    assert!(error.to_string().contains("name"), "{error}");
 }
 
 #[test]
