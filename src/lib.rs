@@ -84,12 +84,12 @@
 #![warn(missing_docs)]
 
 pub use spector_core::{
-    action, attrs, backend, canonical_json, reserved, Attrs, BoxError, Bringup, ChainBreak,
-    ChainCheck, ChainHead, Changeset, ColumnType, Connect, Error, Event, EventHash, EventLog,
-    EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LogMember,
-    Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink, Replay, Result, Row,
-    Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf, SavepointTarget,
-    Store, ToColumn, Uuid, Value, MAX_PAYLOAD_DEPTH,
+    action, attrs, backend, canonical_json, reserved, Attrs, Batch, BoxError, Bringup, ChainBreak,
+    ChainCheck, ChainHead, Changeset, ColumnType, Committed, Connect, Error, Event, EventHash,
+    EventLog, EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LinkKind,
+    LogMember, Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink, Replay,
+    Result, Row, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf,
+    SavepointTarget, Store, Ticket, ToColumn, TypedLink, Uuid, Value, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.
@@ -218,6 +218,11 @@ pub use spector_derive::event_log;
 /// assert_eq!(spector::RecordLink::name(BasicChatLink::Edits), "edits");
 /// ```
 pub use spector_derive::Evented;
+
+/// Derives [`LinkKind`](trait@LinkKind) for the kinds of a typed link: a
+/// fieldless enum whose every variant has an explicit integer value
+/// (`Supersedes = 1`), the value stored in the link table's `type` column.
+pub use spector_derive::LinkKind;
 
 /// The SQLite backend (feature `sqlite`, on by default).
 #[cfg(feature = "sqlite")]

@@ -7,7 +7,7 @@ use crate::action::{self, RecordAction};
 use crate::attrs::{reserved, Attrs};
 use crate::error::{Error, Result};
 use crate::id::Id;
-use crate::link::{Link, RecordLink};
+use crate::link::{Link, LinkKind, RecordLink, TypedLink};
 use crate::record::{Changeset, Evented};
 
 /// What the store records about an event beside its payload: handed to
@@ -144,6 +144,20 @@ impl Event {
             .map(|stored| stored.target)
     }
 
+    /// Targets of this event's links `link` of the kind `kind` (a typed
+    /// link).
+    pub fn linked_as<L, K>(&self, link: L, kind: K) -> impl Iterator<Item = Uuid> + '_
+    where
+        L: TypedLink<K>,
+        K: LinkKind,
+    {
+        let (name, code) = (link.name(), kind.code());
+        self.links
+            .iter()
+            .filter(move |stored| stored.name == name && stored.kind == Some(code))
+            .map(|stored| stored.target)
+    }
+
     /// True when this event is the first of its record.
     pub fn is_first(&self) -> bool {
         self.id == self.parent_id
@@ -237,9 +251,20 @@ impl<R: Evented> NewEvent<R> {
     /// belong to the same record (the database refuses it otherwise:
     /// [`Error::LinkAcrossRecords`]).
     pub fn link(&mut self, link: R::Link, target: Uuid) {
+        self.links.push(Link::new(link.name(), target));
+    }
+
+    /// Attaches a link of a typed link (`links(relates(kind = Relation))`)
+    /// with its `kind` to the event `target`. One event may link to the
+    /// same target with several kinds, never twice with the same one.
+    pub fn link_as<K: LinkKind>(&mut self, link: R::Link, kind: K, target: Uuid)
+    where
+        R::Link: TypedLink<K>,
+    {
         self.links.push(Link {
             name: link.name(),
             target,
+            kind: Some(kind.code()),
         });
     }
 

@@ -12,8 +12,9 @@
 //! id ‖ parent_id                              16 + 16 bytes (UUID bytes)
 //! i32 schema ‖ i32 action                     the stored integers, not names
 //! i64 inserted_at                             microseconds since 1970, UTC
-//! u32 number of links, then per link,         sorted by name, then target
+//! u32 number of links, then per link,         sorted by name, target, kind
 //!     u32 length of name ‖ name ‖ target      (UTF-8; 16 bytes)
+//!     [‖ i32 kind]                            only for a typed link
 //! u64 length of payload ‖ payload             the canonical JSON below
 //! ```
 //!
@@ -76,14 +77,17 @@ impl EventHash {
         let mut links: Vec<_> = event
             .links
             .iter()
-            .map(|link| (link.name, link.target))
+            .map(|link| (link.name, link.target, link.kind))
             .collect();
         links.sort_unstable();
         hasher.update(length_u32(links.len()).to_be_bytes());
-        for (name, target) in links {
+        for (name, target, kind) in links {
             hasher.update(length_u32(name.len()).to_be_bytes());
             hasher.update(name.as_bytes());
             hasher.update(target.as_bytes());
+            if let Some(kind) = kind {
+                hasher.update(kind.to_be_bytes());
+            }
         }
         let mut payload = event.payload.clone();
         payload.canonicalize_numbers();
@@ -268,13 +272,16 @@ mod tests {
         edit(&|e| e.action_code = 2);
         edit(&|e| e.inserted_at += chrono::TimeDelta::microseconds(1));
         edit(&|e| e.payload.insert("c", 1));
+        edit(&|e| e.links.push(Link::new("edits", e.id)));
         edit(&|e| {
             e.links.push(Link {
                 name: "edits",
                 target: e.id,
+                kind: Some(0),
             })
         });
         assert!(changed.iter().all(|other| *other != hash));
+        assert_ne!(changed[6], changed[7], "a link's kind is hashed");
         assert_ne!(
             EventHash::of(Some(hash.as_bytes()), &base),
             hash,
@@ -296,7 +303,7 @@ mod tests {
     #[test]
     fn links_hash_the_same_in_any_order() {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let link = |name, target| Link { name, target };
+        let link = Link::new;
         let mut one = vector_event();
         one.links = vec![link("mentions", b), link("edits", a), link("mentions", a)];
         let mut other = vector_event();

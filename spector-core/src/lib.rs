@@ -51,7 +51,7 @@ pub use event::{Event, EventMeta, NewEvent};
 pub use hash::{canonical_json, EventHash};
 pub use id::{Id, IntoId};
 pub use invalid::Invalid;
-pub use link::{Link, RecordLink};
+pub use link::{Link, LinkKind, RecordLink, TypedLink};
 pub use log::EventLog;
 pub use materialized::{ColumnType, Materialization, Materialized, Row, ToColumn, Value};
 pub use payload::MAX_PAYLOAD_DEPTH;

@@ -32,6 +32,9 @@ pub struct LinkDecl {
     /// same record, which the database enforces; false for
     /// `unconstrained` (a transfer's credit linking to its debit).
     pub constrained: bool,
+    /// True for a typed link (`kind = Relation`): its table has a `type`
+    /// column, and each link row a kind.
+    pub typed: bool,
 }
 
 impl LinkDecl {
@@ -43,6 +46,7 @@ impl LinkDecl {
             column,
             table: None,
             constrained: true,
+            typed: false,
         }
     }
 }
@@ -105,6 +109,7 @@ pub struct LinkSpec {
     table: SqlIdent,
     column: SqlIdent,
     constrained: bool,
+    typed: bool,
 }
 
 impl LinkSpec {
@@ -127,6 +132,11 @@ impl LinkSpec {
     /// (the default); false for a link declared `unconstrained`.
     pub fn constrained(&self) -> bool {
         self.constrained
+    }
+
+    /// True for a typed link: its table has an integer `type` column.
+    pub fn typed(&self) -> bool {
+        self.typed
     }
 }
 
@@ -277,6 +287,7 @@ impl LogSpec {
                     )?,
                     column: ident(decl.column.to_owned())?,
                     constrained: decl.constrained,
+                    typed: decl.typed,
                 };
                 if spec.column == "event_id" {
                     return Err(invalid(format!(

@@ -12,6 +12,7 @@ use crate::hash::EventHash;
 use crate::history::History;
 use crate::id::Id;
 use crate::invalid::Invalid;
+use crate::link::Link;
 use crate::log::{EventLog, TableSpec};
 use crate::materialized::{Row, RowWrite};
 use crate::record::{Changeset, Evented};
@@ -387,6 +388,7 @@ pub(crate) fn live_event<R: Changeset>(
     let mut new_event = NewEvent::<R>::new(meta, payload.action);
     R::prepare_event(&mut new_event, history, &state)?;
     let (meta, action, links) = new_event.into_parts();
+    check_links::<R>(&links)?;
     let code = action.code();
     let new_state = state.changeset(action, &meta)?;
     let mut stored = payload.stored;
@@ -402,6 +404,37 @@ pub(crate) fn live_event<R: Changeset>(
     let mut event = event::<R>(&meta, code, stored);
     event.links = links;
     Ok((event, new_state))
+}
+
+/// Refuses links the log's link tables cannot hold: a typed link without
+/// its kind (or a kind on an untyped link), and the same link twice.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] naming the link; [`Error::UnknownLink`] for a link
+/// the log lacks.
+fn check_links<R: Evented>(links: &[Link]) -> Result<()> {
+    let log = R::Log::spec()?;
+    let mut invalid = Invalid::default();
+    for (position, link) in links.iter().enumerate() {
+        let spec = log.link(link.name).ok_or_else(|| Error::UnknownLink {
+            record_type: R::NAME,
+            link: link.name.to_owned(),
+        })?;
+        match (spec.typed(), link.kind) {
+            (true, None) => invalid.add(link.name, "is a typed link: give its kind with `link_as`"),
+            (false, Some(_)) => invalid.add(link.name, "has no kinds: link it with `link`"),
+            _ => {}
+        }
+        if links[..position].contains(link) {
+            invalid.add(link.name, format!("links to {} twice", link.target));
+        }
+    }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid.into())
+    }
 }
 
 /// `R`'s materialized table, if it has one.

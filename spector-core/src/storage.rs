@@ -40,6 +40,8 @@ pub enum EventFilter {
     LinkedFrom {
         /// The link name.
         link: &'static str,
+        /// Only links of this kind (a typed link), or any.
+        kind: Option<i32>,
         /// The linking event.
         source: Uuid,
         /// The record type's schema index.
@@ -60,6 +62,8 @@ pub enum EventFilter {
     LinkingTo {
         /// The link name.
         link: &'static str,
+        /// Only links of this kind (a typed link), or any.
+        kind: Option<i32>,
         /// The event linked to.
         target: Uuid,
         /// The record type's schema index.

@@ -373,6 +373,7 @@ impl<B: Storage> Store<B> {
             target,
             EventFilter::LinkingTo {
                 link: link.name(),
+                kind: None,
                 target,
                 schema_index: <L::Record as Evented>::SCHEMA_INDEX,
             },

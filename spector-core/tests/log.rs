@@ -46,6 +46,7 @@ fn two_links_may_not_share_a_table() {
             column: "parent_id",
             table: Some("chat_edits"),
             constrained: true,
+            typed: false,
         },
     ];
     let reason = refusal("chat_events", LINKS);
@@ -62,6 +63,7 @@ fn a_link_may_not_use_the_event_table() {
         column: "previous_id",
         table: Some("chat_events"),
         constrained: true,
+        typed: false,
     }];
     let reason = refusal("chat_events", LINKS);
     assert!(reason.contains("event table `chat_events`"), "{reason}");

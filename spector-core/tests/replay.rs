@@ -446,18 +446,9 @@ fn linked_filters_links_by_name() {
     let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let mut event = Rows::new().event(action::INSERT, attrs! { "title": "t" });
     event.links = vec![
-        Link {
-            name: "blocks",
-            target: a,
-        },
-        Link {
-            name: "follows",
-            target: b,
-        },
-        Link {
-            name: "blocks",
-            target: c,
-        },
+        Link::new("blocks", a),
+        Link::new("follows", b),
+        Link::new("blocks", c),
     ];
     assert_eq!(event.linked(TodoLink::Blocks).collect::<Vec<_>>(), [a, c]);
     assert_eq!(event.linked(TodoLink::Follows).collect::<Vec<_>>(), [b]);

@@ -57,6 +57,7 @@ impl Memory {
                     link,
                     target,
                     schema_index,
+                    ..
                 } => {
                     row.schema_index == schema_index
                         && row
@@ -437,20 +438,8 @@ fn prepare_event_links_are_stored_under_their_names() {
 
     let events = run(store.all_events(notebook.id)).unwrap();
     assert_eq!(events[0].links, []);
-    assert_eq!(
-        events[1].links,
-        [Link {
-            name: "corrects",
-            target: first
-        }]
-    );
-    assert_eq!(
-        events[2].links,
-        [Link {
-            name: "mentions",
-            target: first
-        }]
-    );
+    assert_eq!(events[1].links, [Link::new("corrects", first)]);
+    assert_eq!(events[2].links, [Link::new("mentions", first)]);
     assert_eq!(
         events[1].linked(NotebookLink::Corrects).collect::<Vec<_>>(),
         [first]
@@ -597,13 +586,7 @@ fn prepare_event_sees_the_event_as_it_is_stored() {
         assert_eq!(inserted_at, event.inserted_at);
         assert_eq!(links, event.links);
     }
-    assert_eq!(
-        events[1].links,
-        [Link {
-            name: "counts",
-            target: tally.id.uuid()
-        }]
-    );
+    assert_eq!(events[1].links, [Link::new("counts", tally.id.uuid())]);
 }
 
 #[test]

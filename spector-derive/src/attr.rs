@@ -15,7 +15,7 @@ use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
 use crate::symbol::{
     expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED, EVENTED_OPTIONS,
-    FIELD_OPTIONS, ID, JSON, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY,
+    FIELD_OPTIONS, ID, JSON, KIND, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY,
     SAVEPOINT_OPTIONS, SKIP, TABLE, UNCONSTRAINED, VERSION,
 };
 
@@ -81,6 +81,8 @@ pub struct Link {
     pub table: Option<LitStr>,
     /// `unconstrained`: the keyword, when given.
     pub unconstrained: Option<Ident>,
+    /// `kind = Relation`: the kinds of a typed link, when given.
+    pub kind: Option<Type>,
 }
 
 /// The column of a link, as written.
@@ -417,6 +419,7 @@ fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
         column: Column::Default,
         table: None,
         unconstrained: None,
+        kind: None,
     };
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
@@ -438,6 +441,16 @@ fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
 fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
     let link_name = link.name();
+    if key == KIND {
+        expect_eq(input, &key, "kind = Relation")?;
+        let kind: Type = input.parse()?;
+        if link.kind.is_some() {
+            cx.error_spanned_by(&key, format!("duplicate `{key}` of link `{link_name}`"));
+        } else {
+            link.kind = Some(kind);
+        }
+        return Ok(());
+    }
     if key == UNCONSTRAINED {
         if link.unconstrained.is_some() {
             cx.error_spanned_by(&key, format!("duplicate `{key}` of link `{link_name}`"));

@@ -210,7 +210,22 @@ fn link_enum(valid: &Valid) -> TokenStream {
             link.name, link.column
         )
     });
+    let mut kinds: Vec<&syn::Type> = Vec::new();
+    for kind in valid.links.iter().filter_map(|link| link.kind) {
+        let text = quote!(#kind).to_string();
+        if !kinds.iter().any(|seen| quote!(#seen).to_string() == text) {
+            kinds.push(kind);
+        }
+    }
+    let typed = kinds.iter().map(|kind| {
+        quote_spanned! {kind.span()=>
+            #[automatically_derived]
+            impl ::spector::TypedLink<#kind> for #ident {}
+        }
+    });
     quote! {
+        #(#typed)*
+
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #vis enum #ident {
@@ -249,12 +264,14 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         let constrained = link.constrained;
+        let typed = link.kind.is_some();
         quote! {
             ::spector::__private::LinkDecl {
                 name: #name,
                 column: #column,
                 table: #table,
                 constrained: #constrained,
+                typed: #typed,
             }
         }
     });

@@ -15,6 +15,7 @@ mod attr;
 mod case;
 mod ctxt;
 mod expand;
+mod link_kind;
 mod log;
 mod parse;
 mod symbol;
@@ -36,6 +37,17 @@ use crate::expand::Mode;
 pub fn derive_evented(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     evented(&input).into()
+}
+
+/// Derives `spector::LinkKind` for the kinds of a typed link: a fieldless
+/// enum whose every variant has an explicit integer value (`Cites = 2`),
+/// the value stored in the link table's `type` column.
+#[proc_macro_derive(LinkKind)]
+pub fn derive_link_kind(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    link_kind::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Declares an event log: a unit struct implementing `spector::EventLog`,

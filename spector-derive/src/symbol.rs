@@ -46,6 +46,8 @@ pub const HASHED: Symbol = Symbol("hashed");
 /// `unconstrained` inside a link: its two events may belong to different
 /// records.
 pub const UNCONSTRAINED: Symbol = Symbol("unconstrained");
+/// `kind = Relation` inside a link: a typed link and its kinds.
+pub const KIND: Symbol = Symbol("kind");
 /// `json` on a field: its materialized column holds it as JSON.
 pub const JSON: Symbol = Symbol("json");
 /// `skip` on a field: it has no materialized column.
@@ -73,7 +75,7 @@ pub const SAVEPOINT_OPTIONS: &[Symbol] = &[CUSTOM];
 /// The options inside an action's parentheses.
 pub const ACTION_OPTIONS: &[Symbol] = &[PAYLOAD, CODE, ALIAS];
 /// The options inside a link's parentheses: `parents(column = "..", table = "..")`.
-pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE, UNCONSTRAINED];
+pub const LINK_OPTIONS: &[Symbol] = &[COLUMN, TABLE, UNCONSTRAINED, KIND];
 /// The keys of an `event_log!` body.
 pub const EVENT_LOG_KEYS: &[Symbol] = &[TABLE, SCHEMAS, HASHED];
 
@@ -115,7 +117,7 @@ mod tests {
     fn expected_lists_two_keywords_with_or() {
         assert_eq!(
             expected(LINK_OPTIONS),
-            "expected one of `column`, `table`, `unconstrained`"
+            "expected one of `column`, `table`, `unconstrained`, `kind`"
         );
     }
 

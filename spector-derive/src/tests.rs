@@ -102,6 +102,24 @@ fn an_alias_answers_with_the_former_name_and_keeps_its_code() {
 }
 
 #[test]
+fn a_typed_link_implements_typed_link_once_per_kind_type() {
+    let expanded = derive(parse_quote! {
+        #[evented(log = DocEvents, links(relates(kind = Relation), cites(kind = Relation, unconstrained), edits))]
+        struct Doc { id: spector::Uuid }
+    })
+    .unwrap_or_default();
+    assert_eq!(
+        expanded
+            .matches("impl::spector::TypedLink<Relation>forDocLink{}")
+            .count(),
+        1
+    );
+    assert!(expanded.contains("name:\"relates\",column:\"relates_id\",table:::core::option::Option::None,constrained:true,typed:true,"));
+    assert!(expanded.contains("name:\"cites\",column:\"cites_id\",table:::core::option::Option::None,constrained:false,typed:true,"));
+    assert!(expanded.contains("name:\"edits\",column:\"edits_id\",table:::core::option::Option::None,constrained:true,typed:false,"));
+}
+
+#[test]
 fn links_and_version_reach_the_evented_impl() {
     let expanded = derive(parse_quote! {
         #[evented(log = ChatEvents, version = 2)]
@@ -111,10 +129,10 @@ fn links_and_version_reach_the_evented_impl() {
     .unwrap_or_default();
     assert!(expanded.contains("constVERSION:u32=2;"));
     assert!(expanded.contains(
-        "::spector::__private::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None,constrained:true,}"
+        "::spector::__private::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None,constrained:true,typed:false,}"
     ));
     assert!(expanded.contains(
-        "::spector::__private::LinkDecl{name:\"mentions\",column:\"mentions_id\",table:::core::option::Option::None,constrained:true,}"
+        "::spector::__private::LinkDecl{name:\"mentions\",column:\"mentions_id\",table:::core::option::Option::None,constrained:true,typed:false,}"
     ));
     assert!(expanded.contains("table:::core::option::Option::Some(\"chat_parents\")"));
     assert!(expanded.contains("<Selfas::spector::LogMember<ChatEvents>>::SCHEMA_INDEX"));

@@ -67,6 +67,8 @@ pub struct ValidLink<'r> {
     pub table: Option<&'r LitStr>,
     /// False for `unconstrained`: its events may belong to other records.
     pub constrained: bool,
+    /// The kinds of a typed link.
+    pub kind: Option<&'r Type>,
 }
 
 /// Checks every rule on `record`, reporting violations to `cx`, and
@@ -449,6 +451,7 @@ fn check_links<'r>(cx: &Ctxt, links: &'r [Link]) -> Vec<ValidLink<'r>> {
                 column,
                 table: link.table.as_ref(),
                 constrained: link.unconstrained.is_none(),
+                kind: link.kind.as_ref(),
             });
         }
     }

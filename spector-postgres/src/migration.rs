@@ -146,15 +146,20 @@ fn link_statements(table: &str, names: &LinkNames<'_>) -> Vec<String> {
         function,
         ..
     } = names;
+    let (type_column, type_key) = if names.typed {
+        (", type integer NOT NULL", ", type")
+    } else {
+        ("", "")
+    };
     let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {links} (\
              event_id uuid NOT NULL REFERENCES {table}(id) ON DELETE CASCADE, \
-             {column} uuid NOT NULL REFERENCES {table}(id) ON DELETE CASCADE)"
+             {column} uuid NOT NULL REFERENCES {table}(id) ON DELETE CASCADE{type_column})"
         ),
         format!(
             "CREATE UNIQUE INDEX IF NOT EXISTS {pair_index} \
-             ON {links} (event_id, {column})"
+             ON {links} (event_id, {column}{type_key})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {column_index} ON {links} ({column})"),
     ];

@@ -96,6 +96,8 @@ pub(crate) struct LinkNames<'a> {
     pub(crate) function: String,
     /// False for a link declared `unconstrained`: no trigger.
     pub(crate) constrained: bool,
+    /// True for a typed link: a `type` column, part of the unique index.
+    pub(crate) typed: bool,
 }
 
 impl<'a> LinkNames<'a> {
@@ -110,6 +112,7 @@ impl<'a> LinkNames<'a> {
             trigger: format!("{table}_same_record"),
             function: format!("{table}_same_record"),
             constrained: link.constrained(),
+            typed: link.typed(),
         }
     }
 
@@ -296,6 +299,7 @@ mod tests {
                 trigger: "basic_chat_edits_same_record".to_owned(),
                 function: "basic_chat_edits_same_record".to_owned(),
                 constrained: true,
+                typed: false,
             }]
         );
     }
@@ -356,12 +360,14 @@ mod tests {
             column: "b_c",
             table: Some("x_a"),
             constrained: true,
+            typed: false,
         }];
         const TWO: &[LinkDecl] = &[LinkDecl {
             name: "two",
             column: "c",
             table: Some("x_a_b"),
             constrained: true,
+            typed: false,
         }];
         let log = LogSpec::new(
             "x_events",
@@ -385,6 +391,7 @@ mod tests {
             column: "previous_id",
             table: Some("chat_events_pkey"),
             constrained: true,
+            typed: false,
         }];
         let log = LogSpec::new("chat_events", vec![SchemaSpec::new("Chat", 0, LINKS)]).unwrap();
         let (_, reason) = refusal(&log);

@@ -95,12 +95,20 @@ fn decode_event(
     let mut links = Vec::new();
     if with_links {
         for spec in log.links() {
-            let targets: Vec<Uuid> = row.try_get(column)?;
+            if spec.typed() {
+                let targets: Vec<String> = row.try_get(column)?;
+                for text in targets {
+                    links.push(typed_link(spec.name(), &text)?);
+                }
+            } else {
+                let targets: Vec<Uuid> = row.try_get(column)?;
+                links.extend(
+                    targets
+                        .into_iter()
+                        .map(|target| Link::new(spec.name(), target)),
+                );
+            }
             column += 1;
-            links.extend(targets.into_iter().map(|target| Link {
-                name: spec.name(),
-                target,
-            }));
         }
     }
     Ok(Event {
@@ -112,5 +120,17 @@ fn decode_event(
         inserted_at,
         links,
         hash,
+    })
+}
+
+/// A typed link as the read lists it: `target:kind`.
+fn typed_link(name: &'static str, text: &str) -> Result<Link, sqlx::Error> {
+    let malformed =
+        || sqlx::Error::Decode(format!("a typed link `{text}` is not `target:kind`").into());
+    let (target, kind) = text.split_once(':').ok_or_else(malformed)?;
+    Ok(Link {
+        name,
+        target: Uuid::try_parse(target).map_err(|_| malformed())?,
+        kind: Some(kind.parse().map_err(|_| malformed())?),
     })
 }

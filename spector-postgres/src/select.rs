@@ -27,6 +27,25 @@ pub(crate) enum Param {
     Event(Option<Uuid>),
     /// A record type's schema index.
     Schema(i32),
+    /// A typed link's kind.
+    Kind(i32),
+}
+
+/// The condition on a link row's kind (`$3`), when one is asked for.
+fn of_kind(kind: Option<i32>) -> &'static str {
+    if kind.is_some() {
+        " AND type = $3"
+    } else {
+        ""
+    }
+}
+
+/// The parameters of a link query: the event, the schema index and the
+/// kind, if any.
+fn params(event: Uuid, schema_index: i32, kind: Option<i32>) -> Vec<Param> {
+    let mut params = vec![Param::Id(event), Param::Schema(schema_index)];
+    params.extend(kind.map(Param::Kind));
+    params
 }
 
 /// The link table of `link`, or [`Error::UnknownLink`] naming the record
@@ -69,17 +88,19 @@ impl Selection {
             },
             EventFilter::LinkedFrom {
                 link,
+                kind,
                 source,
                 schema_index,
             } => {
                 let spec = link_spec(log, link, *schema_index)?;
                 Self {
                     clause: format!(
-                        "e.schema = $2 AND e.id IN (SELECT {} FROM {} WHERE event_id = $1)",
+                        "e.schema = $2 AND e.id IN (SELECT {} FROM {} WHERE event_id = $1{})",
                         spec.column(),
-                        spec.table()
+                        spec.table(),
+                        of_kind(*kind)
                     ),
-                    params: vec![Param::Id(*source), Param::Schema(*schema_index)],
+                    params: params(*source, *schema_index, *kind),
                 }
             }
             EventFilter::Ancestry {
@@ -101,17 +122,19 @@ impl Selection {
             }
             EventFilter::LinkingTo {
                 link,
+                kind,
                 target,
                 schema_index,
             } => {
                 let spec = link_spec(log, link, *schema_index)?;
                 Self {
                     clause: format!(
-                        "e.schema = $2 AND e.id IN (SELECT event_id FROM {} WHERE {} = $1)",
+                        "e.schema = $2 AND e.id IN (SELECT event_id FROM {} WHERE {} = $1{})",
                         spec.table(),
-                        spec.column()
+                        spec.column(),
+                        of_kind(*kind)
                     ),
-                    params: vec![Param::Id(*target), Param::Schema(*schema_index)],
+                    params: params(*target, *schema_index, *kind),
                 }
             }
         })
@@ -125,7 +148,7 @@ impl Selection {
         self.params.iter().fold(query, |query, param| match *param {
             Param::Id(id) => query.bind(id),
             Param::Event(event) => query.bind(event),
-            Param::Schema(schema) => query.bind(schema),
+            Param::Schema(schema) | Param::Kind(schema) => query.bind(schema),
         })
     }
 
@@ -144,10 +167,18 @@ impl Selection {
         }
         if links {
             for link in log.links() {
+                let column = link.column();
+                let (target, order) = if link.typed() {
+                    (
+                        format!("l.{column}::text || ':' || l.type"),
+                        format!("l.{column}, l.type"),
+                    )
+                } else {
+                    (format!("l.{column}"), format!("l.{column}"))
+                };
                 columns.push_str(&format!(
-                    ", ARRAY(SELECT l.{column} FROM {links} l \
-                     WHERE l.event_id = e.id ORDER BY l.{column})",
-                    column = link.column(),
+                    ", ARRAY(SELECT {target} FROM {links} l \
+                     WHERE l.event_id = e.id ORDER BY {order})",
                     links = link.table(),
                 ));
             }
@@ -236,6 +267,7 @@ mod tests {
         let selection = Selection::of(
             log,
             &EventFilter::LinkingTo {
+                kind: None,
                 link: "edits",
                 target,
                 schema_index: 0,
@@ -265,6 +297,7 @@ mod tests {
         let error = Selection::of(
             chat_log(),
             &EventFilter::LinkingTo {
+                kind: None,
                 link: "friends",
                 target: Uuid::now_v7(),
                 schema_index: 0,

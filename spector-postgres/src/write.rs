@@ -310,14 +310,23 @@ async fn insert_link(
         record_type: log.record_type(event.schema_index),
         link: link.name.to_owned(),
     })?;
+    let (type_column, type_value) = if spec.typed() {
+        (", type", ", $3")
+    } else {
+        ("", "")
+    };
     let sql = format!(
-        "INSERT INTO {} (event_id, {}) VALUES ($1, $2)",
+        "INSERT INTO {} (event_id, {}{type_column}) VALUES ($1, $2{type_value})",
         spec.table(),
         spec.column()
     );
-    sqlx::query(AssertSqlSafe(sql))
+    let mut insert = sqlx::query(AssertSqlSafe(sql))
         .bind(event.id)
-        .bind(link.target)
+        .bind(link.target);
+    if spec.typed() {
+        insert = insert.bind(link.kind);
+    }
+    insert
         .execute(&mut *conn)
         .await
         .map_err(|error| match sqlstate(&error).as_deref() {

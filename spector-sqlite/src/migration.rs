@@ -91,15 +91,20 @@ pub fn link_up(table: &SqlIdent, link: &LinkSpec) -> Vec<String> {
                  BEGIN SELECT RAISE(ABORT, '{LINK_ACROSS_RECORDS}'); END"
         )]
     };
+    let (type_column, type_key) = if link.typed() {
+        (", type INTEGER NOT NULL", ", type")
+    } else {
+        ("", "")
+    };
     let mut statements = vec![
         format!(
             "CREATE TABLE IF NOT EXISTS {links} (\
              event_id BLOB NOT NULL REFERENCES {table}(id) ON DELETE CASCADE, \
-             {column} BLOB NOT NULL REFERENCES {table}(id) ON DELETE CASCADE)"
+             {column} BLOB NOT NULL REFERENCES {table}(id) ON DELETE CASCADE{type_column})"
         ),
         format!(
             "CREATE UNIQUE INDEX IF NOT EXISTS {links}_event_id_{column}_index \
-             ON {links} (event_id, {column})"
+             ON {links} (event_id, {column}{type_key})"
         ),
         format!("CREATE INDEX IF NOT EXISTS {links}_{column}_index ON {links} ({column})"),
     ];

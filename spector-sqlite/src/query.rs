@@ -52,17 +52,19 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
         },
         EventFilter::LinkedFrom {
             link,
+            kind,
             source,
             schema_index,
         } => {
             let spec = link_spec(log, link, *schema_index)?;
             Selection {
                 clause: format!(
-                    "e.schema = ?2 AND e.id IN (SELECT {} FROM {} WHERE event_id = ?1)",
+                    "e.schema = ?2 AND e.id IN (SELECT {} FROM {} WHERE event_id = ?1{})",
                     spec.column(),
-                    spec.table()
+                    spec.table(),
+                    of_kind(*kind)
                 ),
-                params: vec![uuid(source), Value::Integer((*schema_index).into())],
+                params: link_params(uuid(source), *schema_index, *kind),
             }
         }
         EventFilter::Ancestry {
@@ -84,20 +86,39 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
         }
         EventFilter::LinkingTo {
             link,
+            kind,
             target,
             schema_index,
         } => {
             let spec = link_spec(log, link, *schema_index)?;
             Selection {
                 clause: format!(
-                    "e.schema = ?2 AND e.id IN (SELECT event_id FROM {} WHERE {} = ?1)",
+                    "e.schema = ?2 AND e.id IN (SELECT event_id FROM {} WHERE {} = ?1{})",
                     spec.table(),
-                    spec.column()
+                    spec.column(),
+                    of_kind(*kind)
                 ),
-                params: vec![uuid(target), Value::Integer((*schema_index).into())],
+                params: link_params(uuid(target), *schema_index, *kind),
             }
         }
     })
+}
+
+/// The condition on a link row's kind (`?3`), when one is asked for.
+fn of_kind(kind: Option<i32>) -> &'static str {
+    if kind.is_some() {
+        " AND type = ?3"
+    } else {
+        ""
+    }
+}
+
+/// The parameters of a link query: the event, the schema index and the
+/// kind, if any.
+fn link_params(event: Value, schema_index: i32, kind: Option<i32>) -> Vec<Value> {
+    let mut params = vec![event, Value::Integer(schema_index.into())];
+    params.extend(kind.map(|kind| Value::Integer(kind.into())));
+    params
 }
 
 /// The link table of `link`, or [`Error::UnknownLink`] naming the record
@@ -162,9 +183,13 @@ fn columns(log: &LogSpec, links: bool) -> String {
     }
     if links {
         for link in log.links() {
+            let target = if link.typed() {
+                format!("hex(l.{}) || ':' || l.type", link.column())
+            } else {
+                format!("hex(l.{})", link.column())
+            };
             columns.push_str(&format!(
-                ", (SELECT group_concat(hex(l.{column}), ',') FROM {links} l WHERE l.event_id = e.id)",
-                column = link.column(),
+                ", (SELECT group_concat({target}, ',') FROM {links} l WHERE l.event_id = e.id)",
                 links = link.table(),
             ));
         }
@@ -237,15 +262,26 @@ fn decode_links(
         let mut targets = targets
             .iter()
             .flat_map(|targets| targets.split(','))
-            .map(|hex| Uuid::try_parse(hex).map_err(Error::storage))
-            .collect::<Result<Vec<Uuid>>>()?;
+            .map(decode_target)
+            .collect::<Result<Vec<(Uuid, Option<i32>)>>>()?;
         targets.sort_unstable();
-        links.extend(targets.into_iter().map(|target| Link {
+        links.extend(targets.into_iter().map(|(target, kind)| Link {
             name: spec.name(),
             target,
+            kind,
         }));
     }
     Ok(links)
+}
+
+/// One link target as [`columns`] lists it: its hex id, and `:kind` for a
+/// typed link.
+fn decode_target(text: &str) -> Result<(Uuid, Option<i32>)> {
+    let (hex, kind) = match text.split_once(':') {
+        Some((hex, kind)) => (hex, Some(kind.parse::<i32>().map_err(Error::storage)?)),
+        None => (text, None),
+    };
+    Ok((Uuid::try_parse(hex).map_err(Error::storage)?, kind))
 }
 
 /// Up to `limit` ids of the live records of the type at `schema_index`

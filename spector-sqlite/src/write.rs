@@ -214,13 +214,24 @@ fn insert_event(conn: &Connection, log: &'static LogSpec, event: &Event) -> Resu
             record_type: log.record_type(event.schema_index),
             link: link.name.to_owned(),
         })?;
+        let (type_column, type_value) = if spec.typed() {
+            (", type", ", ?3")
+        } else {
+            ("", "")
+        };
         let sql = format!(
-            "INSERT INTO {} (event_id, {}) VALUES (?1, ?2)",
+            "INSERT INTO {} (event_id, {}{type_column}) VALUES (?1, ?2{type_value})",
             spec.table(),
             spec.column()
         );
         conn.prepare_cached(&sql)
-            .and_then(|mut statement| statement.execute(params![event.id, link.target]))
+            .and_then(|mut statement| {
+                if spec.typed() {
+                    statement.execute(params![event.id, link.target, link.kind])
+                } else {
+                    statement.execute(params![event.id, link.target])
+                }
+            })
             .map_err(|error| match error {
                 rusqlite::Error::SqliteFailure(_, Some(ref message))
                     if message.contains(LINK_ACROSS_RECORDS) =>
@@ -280,10 +291,7 @@ mod tests {
         let first = Uuid::now_v7();
         insert_event(&conn, log, &event(first, first, Vec::new())).unwrap();
         // The same link twice: the link table's unique index refuses it.
-        let edit = Link {
-            name: "edits",
-            target: first,
-        };
+        let edit = Link::new("edits", first);
         let second = event(Uuid::now_v7(), first, vec![edit.clone(), edit]);
         let error = insert_event(&conn, log, &second).unwrap_err();
         assert!(matches!(error, Error::Storage(_)), "{error:?}");

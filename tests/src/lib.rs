@@ -8,6 +8,7 @@
 //! both backends.
 
 pub mod db;
+pub mod documents;
 pub mod members;
 pub mod pages;
 pub mod postgres_db;
@@ -74,6 +75,7 @@ macro_rules! conformance_suite {
             links::link_to_missing_event_is_refused_by_the_foreign_key,
             links::a_branch_is_read_in_one_query,
             links::an_unconstrained_link_joins_two_records,
+            links::a_typed_link_stores_its_kind,
             robustness::deep_payload_is_refused_before_anything_is_written,
             robustness::values_no_backend_can_hold_are_refused_on_both,
             robustness::stored_time_out_of_range_is_a_corrupt_event_naming_it,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::Store;
 use crate::error::Result;
 use crate::event::Event;
-use crate::link::RecordLink;
+use crate::link::{LinkKind, RecordLink, TypedLink};
 use crate::record::{Changeset, Evented};
 use crate::storage::{EventFilter, Storage};
 
@@ -26,11 +26,55 @@ impl<B: Storage> Store<B> {
     {
         let filter = EventFilter::LinkedFrom {
             link: link.name(),
+            kind: None,
             source,
             schema_index: <L::Record as Evented>::SCHEMA_INDEX,
         };
         self.events::<L::Record>("linked_from", source, filter)
             .await
+    }
+
+    /// The events that the event `source` links to through the typed link
+    /// `link` with the kind `kind`.
+    ///
+    /// # Errors
+    ///
+    /// As [`linked_from`](Store::linked_from).
+    pub async fn linked_from_as<L, K>(&self, link: L, kind: K, source: Uuid) -> Result<Vec<Event>>
+    where
+        L: TypedLink<K>,
+        L::Record: Changeset,
+        K: LinkKind,
+    {
+        let filter = EventFilter::LinkedFrom {
+            link: link.name(),
+            kind: Some(kind.code()),
+            source,
+            schema_index: <L::Record as Evented>::SCHEMA_INDEX,
+        };
+        self.events::<L::Record>("linked_from", source, filter)
+            .await
+    }
+
+    /// The events of a type that carry the typed link `link` with the kind
+    /// `kind` to `target` (what supersedes a document), oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As [`linked_from`](Store::linked_from).
+    pub async fn linking_to_as<L, K>(&self, link: L, kind: K, target: Uuid) -> Result<Vec<Event>>
+    where
+        L: TypedLink<K>,
+        L::Record: Changeset,
+        K: LinkKind,
+    {
+        let filter = EventFilter::LinkingTo {
+            link: link.name(),
+            kind: Some(kind.code()),
+            target,
+            schema_index: <L::Record as Evented>::SCHEMA_INDEX,
+        };
+        self.events::<L::Record>("linking_to", target, filter).await
     }
 
     /// The event `start` and every event it reaches through `link`,

@@ -1,11 +1,12 @@
 //! Links: both ends in one record, enforced by the database and the library.
 
-use spector::{attrs, Error, Id, Replay};
+use spector::{attrs, ChainCheck, Error, Id, Replay};
 use spector_examples::basic_chat::{BasicChat, BasicChatEvents, NewMessage};
 use tracing::instrument::WithSubscriber;
 use uuid::Uuid;
 
 use crate::db::{RawEvent, TestDb};
+use crate::documents::{Doc, DocEvents, DocLink, Relation, Revision};
 use crate::reads::Trace;
 use crate::records::{Note, NoteLink, TestEvents};
 use crate::threads::{Say, Thread, ThreadEvents, ThreadLink};
@@ -277,4 +278,105 @@ pub async fn an_unconstrained_link_joins_two_records<D: TestDb>() {
     store.migrate::<WalletEvents>().await.unwrap();
     store.update(bob.id, refund(withdrawal)).await.unwrap();
     assert_eq!(db.count_rows("wallet_pays").await, 2);
+}
+
+/// A typed link stores each link's kind: one revision may relate to the
+/// same event with two kinds (never the same kind twice), and the link
+/// queries answer per kind; a typed link given without its kind is
+/// refused. The log is hashed: the kinds are part of the chain.
+pub async fn a_typed_link_stores_its_kind<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<DocEvents>().await.unwrap();
+    let revision = |text: &str, relates: Vec<(Relation, Uuid)>| Revision {
+        text: text.into(),
+        relates,
+        untyped: false,
+    };
+    let doc: Doc = store.insert(revision("v1", Vec::new())).await.unwrap();
+    let v1 = doc.id.uuid();
+    store
+        .update(
+            doc.id,
+            revision(
+                "v2",
+                vec![(Relation::Supersedes, v1), (Relation::Cites, v1)],
+            ),
+        )
+        .await
+        .unwrap();
+    let v2 = store.all_events(doc.id).await.unwrap()[1].clone();
+    assert_eq!(v2.linked(DocLink::Relates).count(), 2);
+    assert_eq!(
+        v2.linked_as(DocLink::Relates, Relation::Supersedes)
+            .collect::<Vec<_>>(),
+        [v1]
+    );
+    assert_eq!(
+        v2.linked_as(DocLink::Relates, Relation::Cites)
+            .collect::<Vec<_>>(),
+        [v1]
+    );
+
+    let superseding = store
+        .linking_to_as(DocLink::Relates, Relation::Supersedes, v1)
+        .await
+        .unwrap();
+    assert_eq!(
+        superseding.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [v2.id]
+    );
+    let superseded = store
+        .linked_from_as(DocLink::Relates, Relation::Supersedes, v2.id)
+        .await
+        .unwrap();
+    assert_eq!(superseded.iter().map(|e| e.id).collect::<Vec<_>>(), [v1]);
+    store
+        .update(doc.id, revision("v3", vec![(Relation::Cites, v2.id)]))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .linking_to_as(DocLink::Relates, Relation::Supersedes, v2.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "v3 cites v2, it does not supersede it"
+    );
+    assert_eq!(
+        store.linking_to(DocLink::Relates, v1).await.unwrap().len(),
+        1
+    );
+
+    let twice = store
+        .update(
+            doc.id,
+            revision("v4", vec![(Relation::Cites, v1), (Relation::Cites, v1)]),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&twice, Error::Invalid(i) if i.to_string().contains("twice")),
+        "{twice}"
+    );
+    let untyped = store
+        .update(
+            doc.id,
+            Revision {
+                untyped: true,
+                ..revision("v4", vec![(Relation::Cites, v1)])
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&untyped, Error::Invalid(i) if i.to_string().contains("typed link")),
+        "{untyped}"
+    );
+    assert_eq!(store.all_events(doc.id).await.unwrap().len(), 3);
+    assert_eq!(db.count_rows("doc_relates").await, 3);
+    match store.verify_hash_chain::<DocEvents>().await.unwrap() {
+        ChainCheck::Intact(head) => assert_eq!(head.events, 3),
+        ChainCheck::Broken(broken) => panic!("{broken:?}"),
+    }
 }

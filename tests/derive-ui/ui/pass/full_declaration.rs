@@ -234,6 +234,7 @@ fn main() {
                 column: "parent_event_id",
                 table: Some("chat_parents"),
                 constrained: true,
+                typed: false,
             },
         ]
     );
