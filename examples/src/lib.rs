@@ -11,9 +11,11 @@
 //!   the event log.
 //! - [`ai_chat`]: branching conversations — each message links to the one
 //!   it answers; a branch is one recursive query, replayed into a state.
+//! - [`typed_links`]: a policy whose revisions supersede or cite earlier
+//!   ones, through one typed link; queries per kind.
 //!
 //! Run one with `cargo run -p spector-examples --bin basic_chat` (or
-//! `--bin ledger`, `--bin audit`, `--bin users`, `--bin ai_chat`; SQLite in
+//! `--bin ledger`, `--bin audit`, `--bin users`, `--bin ai_chat`, `--bin typed_links`; SQLite in
 //! memory), or against PostgreSQL with
 //! `--features postgres` and `SPECTOR_DATABASE_URL` (see the workspace
 //! README).
@@ -26,4 +28,5 @@ pub mod audit;
 pub mod backend;
 pub mod basic_chat;
 pub mod ledger;
+pub mod typed_links;
 pub mod users;
