@@ -154,7 +154,9 @@ pub use spector_derive::event_log;
 ///   are plain SQL identifiers; the table defaults to the log table's name
 ///   without `_events`, `_`, and the link name. Both events of a link
 ///   belong to one record (the database enforces it) unless the link says
-///   `unconstrained`: `pays(column = "paid_id", unconstrained)`.
+///   `unconstrained`: `pays(column = "paid_id", unconstrained)`. A typed
+///   link names its kinds, a `#[derive(LinkKind)]` enum:
+///   `relates(kind = Relation)` (attach with `NewEvent::link_as`).
 /// - `version = n`: stored in every new event (default 0); see
 ///   [`EventMeta::version`].
 /// - `savepoints`: the type has savepoints ([`Store::savepoint`]), whose
