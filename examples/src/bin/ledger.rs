@@ -83,7 +83,10 @@ async fn main() -> spector::Result<()> {
     // Today's release reads it: the limit is a live rule, so the old
     // withdrawal replays, and only new withdrawals above the limit are refused.
     let old = Id::<Account>::new(old.id.uuid());
-    let read = store.get(old).await?.expect("the old account exists");
+    let read = store.get(old).await?.ok_or(spector::Error::NotFound {
+        record_type: "Account",
+        id: old.uuid(),
+    })?;
     println!(
         "\nAccount {} (written by the first release) reads fine under the 50.00 limit: balance {}",
         read.id,
