@@ -99,14 +99,26 @@ impl MultiPlan for ManyChanges {
                 .or_insert(input.tail);
             histories.insert(key(target), input.history);
         }
+        // How many changes are still to come for each record: the last one
+        // takes its history, the ones before it work on a copy.
+        let mut remaining: HashMap<Key, usize> = HashMap::new();
+        for (_, target) in &self.changes {
+            *remaining.entry(key(target)).or_default() += 1;
+        }
         let mut appends: Vec<(&'static LogSpec, Vec<Event>)> = Vec::new();
         let mut rows = Vec::new();
         let mut outputs = Vec::with_capacity(self.changes.len());
         for (change, target) in self.changes {
             let table = target.log.table().as_str();
-            let history = match target.record {
-                Some(_) => histories.get(&key(&target)).cloned().unwrap_or_default(),
-                None => Vec::new(),
+            let key = key(&target);
+            let later = remaining.get_mut(&key).map_or(0, |count| {
+                *count -= 1;
+                *count
+            });
+            let history = match (target.record, later) {
+                (None, _) => Vec::new(),
+                (Some(_), 0) => histories.remove(&key).unwrap_or_default(),
+                (Some(_), _) => histories.get(&key).cloned().unwrap_or_default(),
             };
             let tail = tails.get(table).cloned().flatten();
             let (events, change_rows, output) = change.plan_any(PlanInput {
@@ -123,9 +135,9 @@ impl MultiPlan for ManyChanges {
                     }),
                 );
             }
-            if target.record.is_some() {
+            if target.record.is_some() && later > 0 {
                 histories
-                    .entry(key(&target))
+                    .entry(key)
                     .or_default()
                     .extend(events.iter().cloned());
             }
