@@ -446,9 +446,17 @@ pub(crate) fn materialized_table<R: Evented>() -> Result<Option<&'static TableSp
     if R::MATERIALIZED.is_none() {
         return Ok(None);
     }
+    table_of::<R>().map(Some)
+}
+
+/// The materialized table of `R` in its log.
+///
+/// # Errors
+///
+/// [`Error::InvalidLog`] when the log has none for `R` (a misdeclared log).
+pub(crate) fn table_of<R: Evented>() -> Result<&'static TableSpec> {
     let log = R::Log::spec()?;
     log.materialized_table(R::SCHEMA_INDEX)
-        .map(Some)
         .ok_or_else(|| Error::InvalidLog {
             table: log.table().to_string(),
             reason: format!("{} has no materialized table in the log", R::NAME),

@@ -5,11 +5,11 @@ use tracing::Instrument;
 
 use super::{write_span, Store};
 use crate::bringup::Bringup;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::id::{Id, IntoId};
 use crate::log::EventLog;
 use crate::materialized::Materialized;
-use crate::plan::{BringupPlan, MaterializePlan};
+use crate::plan::{table_of, BringupPlan, MaterializePlan};
 use crate::record::Changeset;
 use crate::storage::Storage;
 
@@ -22,10 +22,10 @@ impl<B: Storage> Store<B> {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`] for a record without events,
-    /// [`Error::Deleted`], [`Error::RowExists`] when the row is already
-    /// there, [`Error::Invalid`] when the hook refuses,
-    /// [`Error::RowRefused`], [`Error::Storage`].
+    /// [`Error::NotFound`](crate::Error::NotFound) for a record without events,
+    /// [`Error::Deleted`](crate::Error::Deleted), [`Error::RowExists`](crate::Error::RowExists) when the row is already
+    /// there, [`Error::Invalid`](crate::Error::Invalid) when the hook refuses,
+    /// [`Error::RowRefused`](crate::Error::RowRefused), [`Error::Storage`](crate::Error::Storage).
     pub async fn materialize<R>(&self, record: impl IntoId<R>) -> Result<R>
     where
         R: Materialized + Changeset,
@@ -49,20 +49,15 @@ impl<B: Storage> Store<B> {
     ///
     /// # Errors
     ///
-    /// [`Error::Bringup`] naming the row whose action, live rules,
-    /// transition, hook or transfer failed; [`Error::RowRefused`],
-    /// [`Error::Storage`]. Nothing is written on any error.
+    /// [`Error::Bringup`](crate::Error::Bringup) naming the row whose action, live rules,
+    /// transition, hook or transfer failed; [`Error::RowRefused`](crate::Error::RowRefused),
+    /// [`Error::Storage`](crate::Error::Storage). Nothing is written on any error.
     pub async fn bringup<R>(&self, bringup: Bringup<R>) -> Result<Vec<R>>
     where
         R: Materialized + Changeset,
     {
         let log = R::Log::spec()?;
-        let table = log
-            .materialized_table(R::SCHEMA_INDEX)
-            .ok_or_else(|| Error::InvalidLog {
-                table: log.table().to_string(),
-                reason: format!("{} has no materialized table in the log", R::NAME),
-            })?;
+        let table = table_of::<R>()?;
         let span = write_span::<R>(log, "bringup");
         let plan = BringupPlan::new(table, bringup.action, bringup.transfer);
         self.backend.write(log, plan).instrument(span).await
@@ -78,7 +73,7 @@ impl<B: Storage> Store<B> {
     ///
     /// # Errors
     ///
-    /// [`Error::Storage`].
+    /// [`Error::Storage`](crate::Error::Storage).
     pub async fn list<R: Changeset>(&self, after: Option<Id<R>>, limit: u32) -> Result<Page<R>> {
         let log = R::Log::spec()?;
         let span = tracing::debug_span!(
