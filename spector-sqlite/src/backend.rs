@@ -1,7 +1,8 @@
-//! The SQLite backend: one connection, used from blocking tasks.
+//! The SQLite backend: a writer thread with group commit, and read
+//! connections beside it.
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -13,18 +14,36 @@ use uuid::Uuid;
 
 use crate::error::{query_error, SqliteError};
 use crate::options::SqliteOptions;
+use crate::readers::Readers;
 use crate::url::{self, Target};
+use crate::writer::Writer;
 use crate::{migration, query, write};
 
 /// A Spector storage backend on SQLite (through rusqlite).
 ///
-/// Every statement runs on a blocking thread (`spawn_blocking`), never on
-/// the async runtime. One connection is shared behind a mutex, so the
-/// operations of one `Sqlite` are serialized; writes use `BEGIN IMMEDIATE`,
-/// which also serializes them against other processes on the same file.
+/// No statement runs on the async runtime. Writes go to one writer thread
+/// that owns the write connection: it commits the writes queued together
+/// in one transaction, each under a savepoint of its own (group commit: a
+/// failed write is rolled back alone, and one `fsync` makes them all
+/// durable before any caller hears of its write). Reads of a file database
+/// run on read connections beside it ([`SqliteOptions::readers`]), which
+/// WAL lets read the last commit while the writer writes; an in-memory
+/// database reads on the writer's connection. Writes use `BEGIN
+/// IMMEDIATE`, which also serializes them against other processes on the
+/// same file.
+///
+/// Clones share the thread and the connections; the thread ends when the
+/// last clone is dropped, after the writes already queued. A write whose
+/// caller stops waiting is still written.
 #[derive(Debug, Clone)]
 pub struct Sqlite {
-    conn: Arc<Mutex<Connection>>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    writer: Writer,
+    readers: Option<Readers>,
 }
 
 impl Sqlite {
@@ -47,8 +66,8 @@ impl Sqlite {
     ///
     /// As [`open`](Sqlite::open).
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
-        // Read-write, created if missing, URI names, no SQLite mutex (the
-        // backend serializes its connection itself): rusqlite's default.
+        // Read-write, created if missing, URI names, no SQLite mutex (each
+        // connection is used by one thread at a time): rusqlite's default.
         Self::open_file(path.as_ref().to_owned(), OpenFlags::default(), options).await
     }
 
@@ -59,10 +78,7 @@ impl Sqlite {
     /// [`Error::Storage`](spector_core::Error::Storage) when SQLite cannot
     /// allocate the database.
     pub async fn memory() -> Result<Self> {
-        let conn = tokio::task::spawn_blocking(Connection::open_in_memory)
-            .await
-            .map_err(SqliteError::from)?
-            .map_err(SqliteError::Open)?;
+        let conn = Connection::open_in_memory().map_err(SqliteError::Open)?;
         Self::from_connection(conn)
     }
 
@@ -81,30 +97,32 @@ impl Sqlite {
         }
     }
 
-    /// Wraps an open connection: foreign keys are switched on and the
-    /// default busy timeout is set; its journal and durability settings are
-    /// left as they are.
+    /// Wraps an open connection, which becomes the writer's: foreign keys
+    /// are switched on and the default busy timeout and page cache are set;
+    /// its journal and durability settings are left as they are. Reads run
+    /// on this connection too, between writes.
     ///
     /// # Errors
     ///
     /// [`Error::Storage`](spector_core::Error::Storage) when the connection
-    /// refuses the settings.
+    /// refuses the settings, or the writer thread cannot start.
     pub fn from_connection(conn: Connection) -> Result<Self> {
         configure(&conn, &SqliteOptions::default()).map_err(SqliteError::Open)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            inner: Arc::new(Inner {
+                writer: Writer::spawn(conn)?,
+                readers: None,
+            }),
         })
     }
 
-    async fn open_file(
-        path: std::path::PathBuf,
-        flags: OpenFlags,
-        options: SqliteOptions,
-    ) -> Result<Self> {
+    async fn open_file(path: PathBuf, flags: OpenFlags, options: SqliteOptions) -> Result<Self> {
+        let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
+        let opened = path.clone();
         let conn = tokio::task::spawn_blocking(move || {
-            let conn = Connection::open_with_flags(path, flags)?;
+            let conn = Connection::open_with_flags(opened, flags)?;
             configure(&conn, &options)?;
-            if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+            if !read_only {
                 conn.pragma_update(None, "journal_mode", "WAL")?;
             }
             conn.pragma_update(None, "synchronous", options.get_synchronous().pragma())?;
@@ -113,53 +131,59 @@ impl Sqlite {
         .await
         .map_err(SqliteError::from)?
         .map_err(SqliteError::Open)?;
+        // A read-only database may not be in WAL mode: its one connection
+        // reads.
+        let readers = if read_only {
+            None
+        } else {
+            Readers::new(path, flags, options)
+        };
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            inner: Arc::new(Inner {
+                writer: Writer::spawn(conn)?,
+                readers,
+            }),
         })
     }
 
-    /// Runs `work` with the connection on a blocking thread.
+    /// Runs `work` with the writer's connection on the writer thread, alone
+    /// (between groups of writes, outside any transaction).
     ///
     /// A panic in `work` (a user's changeset, say) reaches the caller as a
-    /// panic, and does not make the connection unusable: the next call rolls
-    /// back any transaction it left open.
+    /// panic, and does not make the connection unusable: a transaction
+    /// `work` leaves open is rolled back before the next job.
     ///
     /// # Errors
     ///
     /// Whatever `work` returns, and [`Error::Storage`](spector_core::Error::Storage)
-    /// when an open transaction cannot be rolled back first.
+    /// wrapping [`SqliteError::WriterStopped`] when the writer thread is gone.
     pub async fn with_connection<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let conn = Arc::clone(&self.conn);
-        // The caller's span (a store operation) follows the work onto the
-        // blocking thread, so its events are reported inside it.
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| {
-                conn.clear_poison();
-                poisoned.into_inner()
-            });
-            if !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")
-                    .map_err(query_error("roll back", "(connection)"))?;
-            }
-            work(&mut conn)
-        })
-        .await
-        .unwrap_or_else(|error| match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => Err(SqliteError::Task(error).into()),
-        })
+        self.inner.writer.alone(work).await
+    }
+
+    /// Runs the read `work` on a read connection, or alone on the writer's
+    /// when the database has none.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match &self.inner.readers {
+            Some(readers) => readers.read(work).await,
+            None => self.inner.writer.alone(work).await,
+        }
     }
 }
 
-/// Settings every connection needs: enforced foreign keys, and a wait
-/// instead of an immediate failure when another process holds the lock.
-fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
+/// Settings every connection needs: enforced foreign keys, a wait instead
+/// of an immediate failure when another process holds the lock, and the
+/// page cache.
+pub(crate) fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    let kib = i64::try_from(options.get_page_cache() / 1024).unwrap_or(i64::MAX);
+    conn.pragma_update(None, "cache_size", -kib)?;
     conn.busy_timeout(options.get_busy_timeout())
 }
 
@@ -217,12 +241,18 @@ impl Storage for Sqlite {
     }
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
-        self.with_connection(move |conn| write::write(conn, log, plan))
+        let table = log.table().as_str();
+        self.inner
+            .writer
+            .write(table, move |conn| write::write(conn, log, plan))
             .await
     }
 
     async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output> {
-        self.with_connection(move |conn| write::write_many(conn, plan))
+        let table = write::first_table(&plan);
+        self.inner
+            .writer
+            .write(table, move |conn| write::write_many(conn, plan))
             .await
     }
 
@@ -233,7 +263,7 @@ impl Storage for Sqlite {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Uuid>> {
-        self.with_connection(move |conn| query::record_ids(conn, log, schema_index, after, limit))
+        self.read(move |conn| query::record_ids(conn, log, schema_index, after, limit))
             .await
     }
 
@@ -243,7 +273,7 @@ impl Storage for Sqlite {
         query: EventQuery,
         fold: F,
     ) -> Result<F::Output> {
-        self.with_connection(move |conn| {
+        self.read(move |conn| {
             // One read transaction: the links and the events come from the
             // same snapshot, even with other processes writing to the file.
             let failed = query_error("read", log.table().as_str());

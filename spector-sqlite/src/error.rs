@@ -34,9 +34,16 @@ pub enum SqliteError {
         source: rusqlite::Error,
     },
 
-    /// The blocking task running the statement was cancelled.
+    /// The blocking task running a read was cancelled.
     #[error("sqlite: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The writer thread could not be started.
+    #[error("sqlite: cannot start the writer thread: {0}")]
+    Thread(#[source] std::io::Error),
+    /// The writer thread is gone: the runtime is shutting down, or the
+    /// thread died. Open the database again.
+    #[error("sqlite: the writer thread has stopped")]
+    WriterStopped,
 }
 
 impl From<SqliteError> for Error {

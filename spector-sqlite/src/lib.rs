@@ -15,8 +15,11 @@
 //!
 //! Storage layout (see [`migration`]): ids are 16-byte BLOBs, payloads JSON
 //! TEXT, `inserted_at` INTEGER microseconds since the Unix epoch (UTC).
-//! Every write runs in one `BEGIN IMMEDIATE` transaction that reads the
-//! record's history, plans the event and appends it with its links.
+//! Every write reads the record's history, plans the event and appends it
+//! with its links inside a `BEGIN IMMEDIATE` transaction, under a savepoint
+//! of its own: one writer thread commits the writes queued together in one
+//! transaction (group commit), and read connections beside it read in WAL
+//! mode without waiting for it (see [`Sqlite`]).
 //!
 //! Durability: files are opened in WAL mode with `synchronous = FULL`, so an
 //! acknowledged write survives a power loss; [`Synchronous::Normal`] is the
@@ -32,10 +35,14 @@ mod error;
 pub mod migration;
 mod options;
 mod query;
+mod readers;
 mod rows;
 mod url;
 mod write;
+mod writer;
 
 pub use backend::Sqlite;
 pub use error::SqliteError;
-pub use options::{SqliteOptions, Synchronous, DEFAULT_BUSY_TIMEOUT};
+pub use options::{
+    SqliteOptions, Synchronous, DEFAULT_BUSY_TIMEOUT, DEFAULT_PAGE_CACHE, DEFAULT_READERS,
+};

@@ -5,6 +5,12 @@ use std::time::Duration;
 /// How long a write waits for another connection's lock by default.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The page cache of each connection by default: 64 MiB.
+pub const DEFAULT_PAGE_CACHE: u64 = 64 * 1024 * 1024;
+
+/// The read connections of a file database by default.
+pub const DEFAULT_READERS: usize = 4;
+
 /// When SQLite considers a committed write durable (its `synchronous`
 /// setting, in WAL mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +52,8 @@ impl Synchronous {
 pub struct SqliteOptions {
     busy_timeout: Option<Duration>,
     synchronous: Synchronous,
+    page_cache: Option<u64>,
+    readers: Option<usize>,
 }
 
 impl SqliteOptions {
@@ -64,6 +72,35 @@ impl SqliteOptions {
     pub fn synchronous(mut self, synchronous: Synchronous) -> Self {
         self.synchronous = synchronous;
         self
+    }
+
+    /// The most memory each connection keeps for its page cache (SQLite's
+    /// `cache_size`), in bytes. Default [`DEFAULT_PAGE_CACHE`] (64 MiB):
+    /// replaying a long history reads its pages once. The cache fills only
+    /// as pages are read.
+    #[must_use]
+    pub fn page_cache(mut self, bytes: u64) -> Self {
+        self.page_cache = Some(bytes);
+        self
+    }
+
+    /// How many read connections a file database keeps beside its writer
+    /// (WAL lets them read while it writes). Default [`DEFAULT_READERS`];
+    /// 0 runs reads on the writer's connection, between writes.
+    #[must_use]
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = Some(readers);
+        self
+    }
+
+    /// The page cache size in force, in bytes.
+    pub fn get_page_cache(&self) -> u64 {
+        self.page_cache.unwrap_or(DEFAULT_PAGE_CACHE)
+    }
+
+    /// The number of read connections in force.
+    pub fn get_readers(&self) -> usize {
+        self.readers.unwrap_or(DEFAULT_READERS)
     }
 
     /// The busy timeout in force.

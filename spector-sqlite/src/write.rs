@@ -1,10 +1,9 @@
-//! Writing: one operation in one immediate transaction.
+//! Writing: what one operation does inside the writer's transaction.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection};
 use spector_core::backend::{
     ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, WritePlan,
     END_OF_TIME_MICROS, LINK_ACROSS_RECORDS,
@@ -16,30 +15,26 @@ use crate::error::{is_foreign_key_violation, query_error};
 use crate::query::fold_events;
 use crate::rows;
 
-/// A wait for the write lock longer than this is traced.
-const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(1);
-
-/// Runs `plan` in one `BEGIN IMMEDIATE` transaction: the write lock is taken
-/// before the history is read, so no other writer can change the record
-/// between replay and append. Any error rolls everything back.
+/// Runs `plan` inside the writer's transaction (which holds the database's
+/// write lock, taken before the history is read, so no other writer can
+/// change the record between replay and append). Any error is rolled back
+/// by the writer, to this write's savepoint.
 pub(crate) fn write<P: WritePlan>(
-    conn: &mut Connection,
+    conn: &Connection,
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
-    let table = log.table().as_str();
-    let tx = begin_immediate(conn, table)?;
     let history = match plan.record() {
-        Some(record) => fold_events(&tx, log, &record.history(), CollectEvents::default())?,
+        Some(record) => fold_events(conn, log, &record.history(), CollectEvents::default())?,
         None => Vec::new(),
     };
     let tail = if log.hashed() {
-        chain_tail(&tx, log)?
+        chain_tail(conn, log)?
     } else {
         None
     };
     let untracked = match plan.untracked() {
-        Some(table) => rows::untracked(&tx, log, table)?,
+        Some(table) => rows::untracked(conn, log, table)?,
         None => Vec::new(),
     };
     let input = PlanInput {
@@ -47,50 +42,55 @@ pub(crate) fn write<P: WritePlan>(
         tail,
         untracked,
     };
-    let output = match plan.plan(input)? {
+    match plan.plan(input)? {
         Planned::Append {
             events,
             rows,
             output,
         } => {
             for event in &events {
-                insert_event(&tx, log, event)?;
+                insert_event(conn, log, event)?;
             }
             for row in &rows {
-                rows::apply(&tx, row)?;
+                rows::apply(conn, row)?;
             }
-            output
+            Ok(output)
         }
-        Planned::Unchanged(output) => output,
-    };
-    tx.commit().map_err(query_error("commit", table))?;
-    Ok(output)
+        Planned::Unchanged(output) => Ok(output),
+    }
 }
 
-/// Runs a write to several records in one `BEGIN IMMEDIATE` transaction:
-/// the database's write lock covers every record, so no lock order is
-/// needed; then each hashed log's tail and each target's history, the plan,
-/// the events log by log, the rows. Any error rolls everything back.
-pub(crate) fn write_many<P: MultiPlan>(conn: &mut Connection, plan: P) -> Result<P::Output> {
-    let targets = plan.targets();
-    let table = targets
+/// The table a batch's errors name: its first target's.
+pub(crate) fn first_table<P: MultiPlan>(plan: &P) -> &'static str {
+    plan.targets()
         .first()
-        .map_or("(an empty batch)", |target| target.log.table().as_str());
-    let tx = begin_immediate(conn, table)?;
+        .map_or("(an empty batch)", |target| target.log.table().as_str())
+}
+
+/// Runs a write to several records inside the writer's transaction: its
+/// write lock covers every record, so no lock order is needed; then each
+/// hashed log's tail and each target's history, the plan, the events log by
+/// log, the rows. Any error is rolled back by the writer, to this write's
+/// savepoint.
+pub(crate) fn write_many<P: MultiPlan>(conn: &Connection, plan: P) -> Result<P::Output> {
+    let targets = plan.targets();
     let mut tails: HashMap<&str, Option<ChainTail>> = HashMap::new();
     let mut inputs = Vec::with_capacity(targets.len());
     for target in &targets {
         let history = match target.record {
-            Some(record) => {
-                fold_events(&tx, target.log, &record.history(), CollectEvents::default())?
-            }
+            Some(record) => fold_events(
+                conn,
+                target.log,
+                &record.history(),
+                CollectEvents::default(),
+            )?,
             None => Vec::new(),
         };
         let tail = if target.log.hashed() {
             match tails.get(target.log.table().as_str()) {
                 Some(tail) => tail.clone(),
                 None => {
-                    let tail = chain_tail(&tx, target.log)?;
+                    let tail = chain_tail(conn, target.log)?;
                     tails.insert(target.log.table().as_str(), tail.clone());
                     tail
                 }
@@ -107,39 +107,17 @@ pub(crate) fn write_many<P: MultiPlan>(conn: &mut Connection, plan: P) -> Result
     let planned = plan.plan(inputs)?;
     for (log, events) in &planned.appends {
         for event in events {
-            insert_event(&tx, log, event)?;
+            insert_event(conn, log, event)?;
         }
     }
     for row in &planned.rows {
-        rows::apply(&tx, row)?;
+        rows::apply(conn, row)?;
     }
-    tx.commit().map_err(query_error("commit", table))?;
     Ok(planned.output)
 }
 
-/// Begins an immediate transaction (the database's write lock); a wait
-/// longer than [`LOCK_WAIT_WORTH_TELLING`] is traced.
-fn begin_immediate<'c>(
-    conn: &'c mut Connection,
-    table: &'static str,
-) -> Result<rusqlite::Transaction<'c>> {
-    let asked = Instant::now();
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(query_error("begin", table))?;
-    let waited = asked.elapsed();
-    if waited > LOCK_WAIT_WORTH_TELLING {
-        tracing::debug!(
-            target: "spector",
-            waited_ms = waited.as_millis(),
-            "waited for the database's write lock"
-        );
-    }
-    Ok(tx)
-}
-
-/// The newest event of a hashed log's table: its hash and time. The write
-/// transaction holds the database's write lock, so no other append can
+/// The newest event of a hashed log's table: its hash and time. The
+/// writer's transaction holds the database's write lock, so no other append can
 /// come between this read and the commit.
 fn chain_tail(conn: &Connection, log: &'static LogSpec) -> Result<Option<ChainTail>> {
     let table = log.table();

@@ -1,16 +1,31 @@
-//! The SQLite side of the suite: one in-memory database per test.
+//! The SQLite side of the suite: one database file per test, as the
+//! backend opens files by default (a writer thread and read connections in
+//! WAL mode), removed when the test ends.
 
 use async_trait::async_trait;
 use rusqlite::params;
-use spector::sqlite::Sqlite;
+use std::path::PathBuf;
+
+use spector::sqlite::{Sqlite, SqliteOptions, Synchronous};
 use spector::Store;
 use uuid::Uuid;
 
 use crate::db::{RawEvent, RowTime, Tamper, TestDb};
 
-/// A private in-memory SQLite database.
+/// A private SQLite database file in the temp directory.
 pub struct SqliteDb {
     store: Store<Sqlite>,
+    path: PathBuf,
+}
+
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.path.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl SqliteDb {
@@ -32,9 +47,15 @@ impl TestDb for SqliteDb {
     type Storage = Sqlite;
 
     async fn create() -> Self {
-        let backend = Sqlite::memory().await.expect("in-memory SQLite opens");
+        let path = std::env::temp_dir().join(format!("spector-suite-{}.db", Uuid::now_v7()));
+        // Durability is not what the suite tests: `NORMAL` keeps it fast.
+        let options = SqliteOptions::default().synchronous(Synchronous::Normal);
+        let backend = Sqlite::open_with(&path, options)
+            .await
+            .expect("an SQLite file opens");
         Self {
             store: Store::new(backend),
+            path,
         }
     }
 

@@ -1,0 +1,202 @@
+//! The SQLite backend's writer thread: writes queued together share one
+//! commit, each still all-or-nothing to its caller; reads run beside the
+//! writer instead of queueing behind it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use spector::sqlite::Sqlite;
+use spector::{attrs, Attrs, Error, Store};
+use spector_tests::records::{Note, TestEvents};
+use uuid::Uuid;
+
+/// A database file in the temp directory, removed (with its WAL files) on drop.
+struct TempDatabase(PathBuf);
+
+impl TempDatabase {
+    fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("spector-writer-{}.db", Uuid::now_v7())))
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Counts the commits of the writer's connection from now on.
+async fn count_commits(store: &Store<Sqlite>) -> Arc<AtomicUsize> {
+    let commits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&commits);
+    store
+        .backend()
+        .with_connection(move |conn| {
+            conn.commit_hook(Some(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                false
+            }))
+            .map_err(Error::storage)
+        })
+        .await
+        .unwrap();
+    commits
+}
+
+/// Holds the writer thread (and the database's write lock) until the
+/// returned sender is dropped or sent to.
+fn hold_the_writer(store: &Store<Sqlite>) -> (mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (release, released) = mpsc::channel::<()>();
+    let (held, holding) = std::sync::mpsc::channel();
+    let backend = store.backend().clone();
+    let task = tokio::spawn(async move {
+        backend
+            .with_connection(move |conn| {
+                conn.execute_batch("BEGIN IMMEDIATE")
+                    .map_err(Error::storage)?;
+                let _ = held.send(());
+                let _ = released.recv();
+                conn.execute_batch("COMMIT").map_err(Error::storage)
+            })
+            .await
+            .unwrap();
+    });
+    holding
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the writer thread took the job");
+    (release, task)
+}
+
+/// The number of events of `record` in the table.
+async fn events_of(store: &Store<Sqlite>, record: Uuid) -> usize {
+    store
+        .backend()
+        .with_connection(move |conn| {
+            conn.query_row(
+                "SELECT count(*) FROM test_events WHERE parent_id = ?1",
+                [record],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(Error::storage)
+        })
+        .await
+        .unwrap() as usize
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_queued_together_share_a_commit_and_fail_alone() {
+    let file = TempDatabase::new();
+    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "n": 0 }).await.unwrap();
+    let commits = count_commits(&store).await;
+
+    // While the writer is held, queue good writes, a write whose link
+    // fails after its event row is inserted, and one whose transition panics.
+    let (release, holder) = hold_the_writer(&store);
+    let good: Vec<_> = (1..=8)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.update(note.id, attrs! { "n": n }).await })
+        })
+        .collect();
+    let missing_target = Uuid::now_v7();
+    let failing = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .update(note.id, attrs! { "mention": missing_target })
+                .await
+        })
+    };
+    let panicking = {
+        let store = store.clone();
+        tokio::spawn(async move { store.update(note.id, attrs! { "panic": true }).await })
+    };
+    // Let every task reach the queue before the writer goes on.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    release.send(()).unwrap();
+    holder.await.unwrap();
+
+    for task in good {
+        task.await.unwrap().unwrap();
+    }
+    let error = failing.await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, Error::LinkTargetNotFound { target, .. } if target == missing_target),
+        "{error:?}"
+    );
+    assert!(panicking.await.unwrap_err().is_panic());
+
+    // The held job's commit, then the queued writes in (far) fewer
+    // commits than writes; only the good writes are stored.
+    let commits = commits.load(Ordering::SeqCst);
+    assert!(
+        (2..=5).contains(&commits),
+        "{commits} commits for 10 writes"
+    );
+    assert_eq!(events_of(&store, note.id.uuid()).await, 1 + 8);
+    let events = store.all_events(note.id).await.unwrap();
+    assert!(events.iter().all(|event| event.links.is_empty()));
+    let mut seen: Vec<i64> = events
+        .iter()
+        .map(|event| event.payload.get::<i64>("n").unwrap().unwrap())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..=8).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_of_many_concurrent_writers_is_stored_once() {
+    let file = TempDatabase::new();
+    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    store.migrate::<TestEvents>().await.unwrap();
+    let commits = count_commits(&store).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let note: Note = store.insert(Attrs::new()).await.unwrap();
+                for n in 0..25 {
+                    store.update(note.id, attrs! { "n": n }).await.unwrap();
+                }
+                note.id
+            })
+        })
+        .collect();
+    let mut notes = Vec::new();
+    for task in tasks {
+        notes.push(task.await.unwrap());
+    }
+    for note in notes {
+        assert_eq!(events_of(&store, note.uuid()).await, 26);
+        let last: Note = store.get(note).await.unwrap().unwrap();
+        assert_eq!(last.body.get::<i64>("n").unwrap(), Some(24));
+    }
+    // Each commit made at least one write durable, and none was lost.
+    assert!(commits.load(Ordering::SeqCst) <= 8 * 26);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_does_not_wait_for_the_writer() {
+    let file = TempDatabase::new();
+    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "n": 1 }).await.unwrap();
+
+    let (release, holder) = hold_the_writer(&store);
+    let read = tokio::time::timeout(Duration::from_secs(10), store.get(note.id)).await;
+    release.send(()).unwrap();
+    holder.await.unwrap();
+    let read: Note = read
+        .expect("the read ran while the writer was held")
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, note);
+}
