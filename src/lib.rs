@@ -87,8 +87,8 @@ pub use spector_core::{
     action, attrs, backend, canonical_json, reserved, Attrs, Batch, BoxError, Bringup, ChainBreak,
     ChainCheck, ChainHead, Changeset, ColumnType, Committed, Connect, Error, Event, EventHash,
     EventLog, EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LinkKind,
-    LogMember, Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink, Replay,
-    Result, Row, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf,
+    LogMember, LogPage, Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink,
+    Replay, Result, Row, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf,
     SavepointTarget, Store, Ticket, ToColumn, TypedLink, Uuid, Value, MAX_PAYLOAD_DEPTH,
 };
 

@@ -59,7 +59,7 @@ pub use record::{Changeset, Evented, LogMember};
 pub use replay::Replay;
 pub use savepoint::{Savepoint, SavepointHooks, SavepointOf, SavepointTarget};
 pub use savepoint_check::{FieldMismatch, SavepointCheck, SavepointMismatch};
-pub use store::{Connect, Idempotent, Page, Store};
+pub use store::{Connect, Idempotent, LogPage, Page, Store};
 pub use uuid::Uuid;
 
 /// What a storage backend implements ([`Storage`](backend::Storage)) and

@@ -35,6 +35,18 @@ pub enum EventFilter {
     /// event order (the order of its hash chain). Backends stream it: a
     /// read of the whole log holds one event at a time.
     Log,
+    /// One page of the whole log, in event order, whatever the record or
+    /// type of each event: up to `limit` events after the event `after`
+    /// (from the log's first event when `None`). Backends answer it with a
+    /// keyset read of the `(inserted_at, id)` index, so a page costs what
+    /// its rows cost wherever it starts; an `after` that is not an event of
+    /// the log selects nothing.
+    LogPage {
+        /// The event the page starts after.
+        after: Option<Uuid>,
+        /// The most events the page holds.
+        limit: u32,
+    },
     /// The events of a record type that the event `source` links to
     /// through `link`.
     LinkedFrom {

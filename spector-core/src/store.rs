@@ -25,8 +25,10 @@ use crate::storage::{CollectEvents, EventFilter, EventFold, EventQuery, HistoryS
 
 mod links;
 mod rows;
+mod whole_log;
 
 pub use rows::Page;
+pub use whole_log::LogPage;
 
 /// A backend that can be opened from a URL (`sqlite::memory:`,
 /// `sqlite://chat.db`, `postgres://…`).

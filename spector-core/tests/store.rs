@@ -49,7 +49,7 @@ impl Memory {
             .iter()
             .filter(|row| match *filter {
                 EventFilter::Record { parent_id, .. } => row.parent_id == parent_id,
-                EventFilter::Log => true,
+                EventFilter::Log | EventFilter::LogPage { .. } => true,
                 EventFilter::Event { id, schema_index } => {
                     row.id == id && row.schema_index == schema_index
                 }
@@ -74,6 +74,7 @@ impl Memory {
             .collect();
         match *filter {
             EventFilter::Record { start, .. } => since(selected, start),
+            EventFilter::LogPage { after, limit } => page(selected, after, limit),
             _ => selected,
         }
     }
@@ -115,6 +116,23 @@ fn reach(rows: &[Event], link: &str, start: Uuid) -> Vec<Uuid> {
         }
     }
     reached
+}
+
+/// Up to `limit` of the log's `events` after the event `after` (none when
+/// it is not one of them).
+fn page(events: Vec<Event>, after: Option<Uuid>, limit: u32) -> Vec<Event> {
+    let first = match after {
+        None => 0,
+        Some(after) => match events.iter().position(|event| event.id == after) {
+            Some(position) => position + 1,
+            None => events.len(),
+        },
+    };
+    events
+        .into_iter()
+        .skip(first)
+        .take(limit as usize)
+        .collect()
 }
 
 /// A record's `events` from `start` on: the latest savepoint (before the

@@ -16,6 +16,8 @@ pub(crate) struct Selection {
     pub(crate) clause: String,
     /// The parameters, in order.
     pub(crate) params: Vec<Param>,
+    /// The most rows read (a page of the log), or all of them.
+    pub(crate) limit: Option<u32>,
 }
 
 /// One parameter of a [`Selection`].
@@ -63,13 +65,14 @@ impl Selection {
     /// A `LinkingTo` filter on a link the log does not have is
     /// [`Error::UnknownLink`].
     pub(crate) fn of(log: &'static LogSpec, filter: &EventFilter) -> Result<Self> {
-        Ok(match filter {
+        let selection = match filter {
             EventFilter::Record {
                 parent_id,
                 start: HistoryStart::First,
             } => Self {
                 clause: "e.parent_id = $1".to_owned(),
                 params: vec![Param::Id(*parent_id)],
+                limit: None,
             },
             EventFilter::Record { parent_id, start } => Self {
                 clause: format!(
@@ -77,14 +80,32 @@ impl Selection {
                     history_start(log.table())
                 ),
                 params: vec![Param::Id(*parent_id), Param::Event(start.event())],
+                limit: None,
             },
             EventFilter::Log => Self {
                 clause: "TRUE".to_owned(),
                 params: Vec::new(),
+                limit: None,
+            },
+            EventFilter::LogPage { after: None, .. } => Self {
+                clause: "TRUE".to_owned(),
+                params: Vec::new(),
+                limit: None,
+            },
+            EventFilter::LogPage {
+                after: Some(after), ..
+            } => Self {
+                clause: format!(
+                    "(e.inserted_at, e.id) > (SELECT c.inserted_at, c.id FROM {} c WHERE c.id = $1)",
+                    log.table()
+                ),
+                params: vec![Param::Id(*after)],
+                limit: None,
             },
             EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 params: vec![Param::Id(*id), Param::Schema(*schema_index)],
+                limit: None,
             },
             EventFilter::LinkedFrom {
                 link,
@@ -101,6 +122,7 @@ impl Selection {
                         of_kind(*kind)
                     ),
                     params: params(*source, *schema_index, *kind),
+                    limit: None,
                 }
             }
             EventFilter::Ancestry {
@@ -118,6 +140,7 @@ impl Selection {
                         spec.table()
                     ),
                     params: vec![Param::Id(*start), Param::Schema(*schema_index)],
+                    limit: None,
                 }
             }
             EventFilter::LinkingTo {
@@ -135,9 +158,15 @@ impl Selection {
                         of_kind(*kind)
                     ),
                     params: params(*target, *schema_index, *kind),
+                    limit: None,
                 }
             }
-        })
+        };
+        let limit = match filter {
+            EventFilter::LogPage { limit, .. } => Some(*limit),
+            _ => None,
+        };
+        Ok(Self { limit, ..selection })
     }
 
     /// `query` with the selection's parameters bound.
@@ -183,8 +212,11 @@ impl Selection {
                 ));
             }
         }
+        let limit = self
+            .limit
+            .map_or_else(String::new, |limit| format!(" LIMIT {limit}"));
         format!(
-            "SELECT {columns} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id",
+            "SELECT {columns} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id{limit}",
             log.table(),
             self.clause
         )

@@ -46,6 +46,19 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
             clause: "1 = 1".to_owned(),
             params: Vec::new(),
         },
+        EventFilter::LogPage { after: None, .. } => Selection {
+            clause: "1 = 1".to_owned(),
+            params: Vec::new(),
+        },
+        EventFilter::LogPage {
+            after: Some(after), ..
+        } => Selection {
+            clause: format!(
+                "(e.inserted_at, e.id) > (SELECT c.inserted_at, c.id FROM {} c WHERE c.id = ?1)",
+                log.table()
+            ),
+            params: vec![uuid(after)],
+        },
         EventFilter::Event { id, schema_index } => Selection {
             clause: "e.id = ?1 AND e.schema = ?2".to_owned(),
             params: vec![uuid(id), Value::Integer((*schema_index).into())],
@@ -104,6 +117,14 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
     })
 }
 
+/// The `LIMIT` of a page of the log (none for other filters).
+fn limit(filter: &EventFilter) -> String {
+    match filter {
+        EventFilter::LogPage { limit, .. } => format!(" LIMIT {limit}"),
+        _ => String::new(),
+    }
+}
+
 /// The condition on a link row's kind (`?3`), when one is asked for.
 fn of_kind(kind: Option<i32>) -> &'static str {
     if kind.is_some() {
@@ -158,9 +179,10 @@ pub(crate) fn fold_events<F: EventFold>(
     let table = log.table().as_str();
     let selection = select(log, &query.filter)?;
     let sql = format!(
-        "SELECT {} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id",
+        "SELECT {} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id{}",
         columns(log, query.with_links),
-        selection.clause
+        selection.clause,
+        limit(&query.filter)
     );
     let failed = query_error("read events", table);
     let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;

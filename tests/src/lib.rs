@@ -107,6 +107,8 @@ macro_rules! conformance_suite {
             materialized::bringup_in_a_hashed_log_keeps_the_chain,
             listing::listing_pages_through_every_record_while_others_write,
             listing::record_types_in_one_log_keep_apart,
+            stream::the_log_reads_page_by_page_in_order_while_others_write,
+            stream::the_log_pages_start_end_and_refuse_nothing,
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             migrations::a_link_table_added_later_and_dropped_again,

@@ -10,6 +10,7 @@ pub mod materialized;
 pub mod migrations;
 pub mod robustness;
 pub mod savepoints;
+pub mod stream;
 pub mod typed;
 pub mod versions;
 pub mod writes;
