@@ -1,5 +1,7 @@
 //! The PostgreSQL backend: a connection pool and the [`Storage`] operations.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use spector_core::action::DELETE;
 use spector_core::backend::{EventFold, EventQuery, LogSpec, MultiPlan, Storage, WritePlan};
@@ -10,11 +12,8 @@ use uuid::Uuid;
 
 use crate::error::{query_error, PostgresError};
 use crate::select::Selection;
+use crate::time_column::TimeColumns;
 use crate::{lock, migration, read, transaction, write};
-
-/// How a read that loads links starts: one snapshot for the link queries and
-/// the event rows, so every event comes with exactly its committed links.
-const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// A Spector storage backend on PostgreSQL, through an sqlx pool.
 ///
@@ -25,6 +24,7 @@ const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pool: PgPool,
+    time_columns: Arc<TimeColumns>,
 }
 
 impl Postgres {
@@ -62,7 +62,10 @@ impl Postgres {
     /// Wraps a pool built by the caller (its own size, timeouts,
     /// `search_path` …).
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            time_columns: Arc::default(),
+        }
     }
 
     /// The pool, for queries of the caller's own.
@@ -128,15 +131,17 @@ async fn run_locked(
 #[async_trait]
 impl Storage for Postgres {
     async fn migrate(&self, log: &'static LogSpec) -> Result<()> {
+        self.time_columns.forget(log.table().as_str());
         self.run_ddl(log, migration::up(log)?).await
     }
 
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()> {
+        self.time_columns.forget(log.table().as_str());
         self.run_ddl(log, migration::down(log)?).await
     }
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {
-        write::write(&self.pool, log, plan).await
+        write::write(&self.pool, &self.time_columns, log, plan).await
     }
 
     async fn write_many<P: MultiPlan>(&self, plan: P) -> Result<P::Output> {
@@ -174,21 +179,14 @@ impl Storage for Postgres {
     ) -> Result<F::Output> {
         let table = log.table().as_str();
         let selection = Selection::of(log, &query.filter)?;
-        if !query.with_links {
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(query_error("connect", table))?;
-            return read::fold_events(&mut conn, log, &selection, false, fold).await;
-        }
-        let mut tx = self
+        // One statement (links are arrays of subqueries in it), so one
+        // snapshot: every event comes with exactly its committed links.
+        let mut conn = self
             .pool
-            .begin_with(BEGIN_READ)
+            .acquire()
             .await
-            .map_err(query_error("begin", table))?;
-        let work = read::fold_events(&mut tx, log, &selection, true, fold).await;
-        transaction::finish(tx, work, query_error("commit", table)).await
+            .map_err(query_error("connect", table))?;
+        read::fold_events(&mut conn, log, &selection, query.with_links, fold).await
     }
 }
 

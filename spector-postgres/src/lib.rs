@@ -42,6 +42,7 @@ mod names;
 mod read;
 mod rows;
 mod select;
+mod time_column;
 mod transaction;
 mod write;
 

@@ -28,14 +28,19 @@ pub(crate) async fn fold_events<F: EventFold>(
     let mut rows = query.fetch(&mut *conn);
     let failed = query_error("read events", log.table().as_str());
     while let Some(row) = rows.try_next().await.map_err(&failed)? {
-        fold.push(
-            decode_event(log, &row, with_links).map_err(|error| match error {
-                Decoding::Column(error) => failed(error),
-                Decoding::Event(error) => error,
-            })?,
-        )?;
+        fold.push(event_of_row(log, &row, with_links)?)?;
     }
     fold.finish()
+}
+
+/// The event of a row selected by [`Selection::events_sql`] (or
+/// [`Selection::literal_sql`], whose rows come in text format): a column of
+/// the wrong type is a storage error, a row that is not an event names it.
+pub(crate) fn event_of_row(log: &'static LogSpec, row: &PgRow, with_links: bool) -> Result<Event> {
+    decode_event(log, row, with_links).map_err(|error| match error {
+        Decoding::Column(error) => query_error("read events", log.table().as_str())(error),
+        Decoding::Event(error) => error,
+    })
 }
 
 /// Why a row did not decode.

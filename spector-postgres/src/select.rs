@@ -169,6 +169,25 @@ impl Selection {
         Ok(Self { limit, ..selection })
     }
 
+    /// [`events_sql`](Selection::events_sql) with each parameter written
+    /// as a literal, for a statement sent with others in one simple-protocol
+    /// message. Every parameter is an id, a schema index or a link kind,
+    /// written by this function (a UUID's canonical text, an integer), so no
+    /// text of a caller's reaches the SQL.
+    pub(crate) fn literal_sql(&self, log: &LogSpec, links: bool) -> String {
+        let mut sql = self.events_sql(log, links);
+        // From the last, so that `$1` is not taken for the start of `$10`.
+        for (index, param) in self.params.iter().enumerate().rev() {
+            let literal = match *param {
+                Param::Id(id) | Param::Event(Some(id)) => format!("'{id}'::uuid"),
+                Param::Event(None) => "NULL::uuid".to_owned(),
+                Param::Schema(number) | Param::Kind(number) => number.to_string(),
+            };
+            sql = sql.replace(&format!("${}", index + 1), &literal);
+        }
+        sql
+    }
+
     /// `query` with the selection's parameters bound.
     pub(crate) fn bind<'q>(
         &self,
@@ -322,6 +341,41 @@ mod tests {
                 selection.clause
             )
         );
+    }
+
+    #[test]
+    fn literal_sql_writes_each_parameter_in_place() {
+        let (record, event) = (Uuid::now_v7(), Uuid::now_v7());
+        let history = |start| {
+            Selection::of(
+                chat_log(),
+                &EventFilter::Record {
+                    parent_id: record,
+                    start,
+                },
+            )
+            .unwrap()
+        };
+        let selection = history(HistoryStart::SavepointBefore(event));
+        let sql = selection.literal_sql(chat_log(), true);
+        assert_eq!(
+            sql,
+            selection
+                .events_sql(chat_log(), true)
+                .replace("$1", &format!("'{record}'::uuid"))
+                .replace("$2", &format!("'{event}'::uuid"))
+        );
+        assert!(!sql.contains('$'), "{sql}");
+        let latest = history(HistoryStart::LatestSavepoint).literal_sql(chat_log(), false);
+        assert!(latest.contains("x.id = NULL::uuid"), "{latest}");
+        let typed = Selection {
+            clause: "e.schema = $2 AND e.id = $1 AND $3 = 1".to_owned(),
+            params: vec![Param::Id(record), Param::Schema(7), Param::Kind(-2)],
+            limit: None,
+        };
+        assert!(typed.literal_sql(chat_log(), false).contains(&format!(
+            "e.schema = 7 AND e.id = '{record}'::uuid AND -2 = 1"
+        )));
     }
 
     #[test]

@@ -5,21 +5,25 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use spector_core::backend::{
-    ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, WritePlan, WriteTarget,
+    ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, RecordRef, RowWrite,
+    WritePlan, WriteTarget,
 };
 use spector_core::{Error, Event, Link, Result};
 use sqlx::postgres::PgArguments;
+use sqlx::postgres::PgRow;
 use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, Either, PgConnection, PgPool, Postgres, Row};
 use uuid::Uuid;
 
 use crate::error::{query_error, sqlstate};
 use crate::migration::LINK_ACROSS_RECORDS_SQLSTATE;
-use crate::read::fold_events;
+use crate::read::{event_of_row, fold_events};
 use crate::select::Selection;
-use crate::transaction;
+use crate::time_column::TimeColumns;
+use crate::transaction::{self, HandTransaction};
 use crate::{lock, rows};
 
 /// A wait for a record's lock longer than this is traced (a round trip to a
@@ -39,54 +43,96 @@ const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(5);
 /// extra round trip.
 const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'";
 
-/// Runs `plan` in one transaction: takes the record's lock and loads its
-/// history (when it names a record), plans, inserts the event and its links,
-/// commits. Any error rolls the transaction back.
+/// Runs `plan` in one transaction, in as few round trips as it allows:
+///
+/// 1. one simple-protocol message begins the transaction, takes the lock
+///    (a hashed log's append lock, or the record's write lock) and reads
+///    the chain's tail and the record's history — each statement of the
+///    message has a snapshot of its own, taken after the lock;
+/// 2. the plan runs; each event, link and row is one insert;
+/// 3. `COMMIT`.
+///
+/// An update of a record is thus three round trips. A new record's single
+/// event without links or rows, in a log that is not hashed and whose
+/// table stores `timestamptz`, is one autocommitted `INSERT`. Any error
+/// rolls the transaction back.
 pub(crate) async fn write<P: WritePlan>(
     pool: &PgPool,
+    time_columns: &TimeColumns,
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
     let table = log.table().as_str();
-    let mut tx = pool
-        .begin_with(BEGIN)
+    if plan.record().is_none() && !log.hashed() && plan.untracked().is_none() {
+        return insert_new(pool, time_columns, log, plan).await;
+    }
+    let conn = pool
+        .acquire()
         .await
-        .map_err(query_error("begin", table))?;
-    let work = plan_and_insert(&mut tx, log, plan).await;
-    transaction::finish(tx, work, query_error("commit", table)).await
+        .map_err(query_error("connect", table))?;
+    let mut tx = HandTransaction::begin(conn);
+    let work = open_plan_and_insert(tx.conn(), log, plan).await;
+    tx.finish(work, query_error("commit", table)).await
 }
 
-/// The work of [`write`] inside its transaction: in a hashed log, the
-/// table's append lock and its chain tail; otherwise the record's lock;
-/// then the history, the plan and the inserts.
-async fn plan_and_insert<P: WritePlan>(
+/// A write that reads nothing first (a new record, not in a hashed log):
+/// planned before any statement, then one autocommitted `INSERT` when that
+/// is all it writes, or a transaction for its inserts.
+async fn insert_new<P: WritePlan>(
+    pool: &PgPool,
+    time_columns: &TimeColumns,
+    log: &'static LogSpec,
+    plan: P,
+) -> Result<P::Output> {
+    let table = log.table().as_str();
+    let (events, rows, output) = match plan.plan(PlanInput::default())? {
+        Planned::Append {
+            events,
+            rows,
+            output,
+        } => (events, rows, output),
+        Planned::Unchanged(output) => return Ok(output),
+    };
+    let alone = match events.as_slice() {
+        [event] => event.links.is_empty() && rows.is_empty(),
+        _ => false,
+    };
+    if alone && time_columns.zoned(pool, table).await? {
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(query_error("connect", table))?;
+        for event in &events {
+            insert_event(&mut conn, log, event).await?;
+        }
+        return Ok(output);
+    }
+    let conn = pool
+        .acquire()
+        .await
+        .map_err(query_error("connect", table))?;
+    let mut tx = HandTransaction::begin(conn);
+    let work = async {
+        sqlx::raw_sql(BEGIN)
+            .execute(&mut *tx.conn())
+            .await
+            .map_err(query_error("begin", table))?;
+        append(tx.conn(), log, &events, &rows).await
+    }
+    .await;
+    tx.finish(work, query_error("commit", table))
+        .await
+        .map(|()| output)
+}
+
+/// The work of [`write`] inside its transaction: the opening message, then
+/// the untracked rows when the plan asks for them, the plan and the inserts.
+async fn open_plan_and_insert<P: WritePlan>(
     conn: &mut PgConnection,
     log: &'static LogSpec,
     plan: P,
 ) -> Result<P::Output> {
-    let table = log.table().as_str();
-    let record = plan.record();
-    let tail = if log.hashed() {
-        let statement = sqlx::query(lock::LOCK_CHAIN)
-            .bind(lock::CHAIN_CLASS)
-            .bind(lock::table_key(table));
-        lock(conn, table, statement, "the table's append lock").await?;
-        chain_tail(conn, log).await?
-    } else {
-        if let Some(record) = record {
-            let statement =
-                sqlx::query(lock::LOCK_RECORD).bind(lock::record_lock_key(table, record.parent_id));
-            lock(conn, table, statement, "the record's write lock").await?;
-        }
-        None
-    };
-    let history = match record {
-        Some(record) => {
-            let selection = Selection::of(log, &record.history().filter)?;
-            fold_events(conn, log, &selection, true, CollectEvents::default()).await?
-        }
-        None => Vec::new(),
-    };
+    let (tail, history) = open(conn, log, plan.record()).await?;
     let untracked = match plan.untracked() {
         Some(table) => rows::untracked(conn, log, table).await?,
         None => Vec::new(),
@@ -102,16 +148,93 @@ async fn plan_and_insert<P: WritePlan>(
             rows,
             output,
         } => {
-            for event in &events {
-                insert_event(conn, log, event).await?;
-            }
-            for row in &rows {
-                rows::apply(conn, row).await?;
-            }
+            append(conn, log, &events, &rows).await?;
             Ok(output)
         }
         Planned::Unchanged(output) => Ok(output),
     }
+}
+
+/// Inserts `events` (with their links), then applies `rows`.
+async fn append(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    events: &[Event],
+    rows: &[RowWrite],
+) -> Result<()> {
+    for event in events {
+        insert_event(conn, log, event).await?;
+    }
+    for row in rows {
+        rows::apply(conn, row).await?;
+    }
+    Ok(())
+}
+
+/// Sends the opening message of a write — [`BEGIN`], the lock, the chain's
+/// tail in a hashed log, the record's history — and reads its answers: one
+/// round trip. A wait longer than [`LOCK_WAIT_WORTH_TELLING`] is traced.
+async fn open(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+    record: Option<RecordRef>,
+) -> Result<(Option<ChainTail>, Vec<Event>)> {
+    let table = log.table().as_str();
+    // BEGIN and SET LOCAL are statements 0 and 1.
+    let mut statements = vec![BEGIN.to_owned()];
+    let mut next = 2;
+    let (mut tail_at, mut history_at) = (None, None);
+    if log.hashed() {
+        statements.push(format!(
+            "SELECT pg_advisory_xact_lock({}, {})",
+            lock::CHAIN_CLASS,
+            lock::table_key(table)
+        ));
+        statements.push(tail_sql(log));
+        tail_at = Some(next + 1);
+        next += 2;
+    } else if let Some(record) = record {
+        statements.push(format!(
+            "SELECT pg_advisory_xact_lock({})",
+            lock::record_lock_key(table, record.parent_id)
+        ));
+        next += 1;
+    }
+    if let Some(record) = record {
+        let selection = Selection::of(log, &record.history().filter)?;
+        statements.push(selection.literal_sql(log, true));
+        history_at = Some(next);
+    }
+    let sql = statements.join("; ");
+    let failed = query_error("lock and read", table);
+    let asked = Instant::now();
+    let mut answers = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_many(&mut *conn);
+    let (mut tail, mut history) = (None, Vec::new());
+    let mut done = 0;
+    while let Some(answer) = answers.try_next().await.map_err(&failed)? {
+        match answer {
+            Either::Left(_) => done += 1,
+            Either::Right(row) if Some(done) == tail_at => tail = Some(tail_of_row(log, &row)?),
+            Either::Right(row) if Some(done) == history_at => {
+                history.push(event_of_row(log, &row, true)?);
+            }
+            Either::Right(_) => {}
+        }
+    }
+    let waited = asked.elapsed();
+    if waited > LOCK_WAIT_WORTH_TELLING {
+        let what = if log.hashed() {
+            "the table's append lock"
+        } else {
+            "the record's write lock"
+        };
+        tracing::debug!(
+            target: "spector",
+            waited_ms = waited.as_millis(),
+            "waited for {what}"
+        );
+    }
+    Ok((tail, history))
 }
 
 /// Runs a write to several records in one transaction: the locks first,
@@ -238,26 +361,37 @@ async fn lock(
 /// and the commit; READ COMMITTED lets this statement see every append
 /// that held the lock before.
 async fn chain_tail(conn: &mut PgConnection, log: &'static LogSpec) -> Result<Option<ChainTail>> {
-    let table = log.table();
-    let sql = format!(
-        "SELECT e.id, e.hash, {} FROM {table} e ORDER BY e.inserted_at DESC, e.id DESC LIMIT 1",
-        crate::select::MICROS
-    );
-    let row: Option<(Uuid, Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+    let row = sqlx::query(AssertSqlSafe(tail_sql(log)))
         .fetch_optional(&mut *conn)
         .await
-        .map_err(query_error("read the chain's tail", table.as_str()))?;
-    row.map(|(id, hash, micros)| {
-        let inserted_at = micros
-            .and_then(DateTime::<Utc>::from_timestamp_micros)
-            .ok_or_else(|| Error::CorruptEvent {
-                table: table.to_string(),
-                event_id: id,
-                reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
-            })?;
-        Ok(ChainTail { hash, inserted_at })
-    })
-    .transpose()
+        .map_err(query_error("read the chain's tail", log.table().as_str()))?;
+    row.map(|row| tail_of_row(log, &row)).transpose()
+}
+
+/// The read of a hashed log's newest event: id, hash, time in microseconds.
+fn tail_sql(log: &LogSpec) -> String {
+    format!(
+        "SELECT e.id, e.hash, {} FROM {} e ORDER BY e.inserted_at DESC, e.id DESC LIMIT 1",
+        crate::select::MICROS,
+        log.table()
+    )
+}
+
+/// The chain's tail from a row of [`tail_sql`] (binary or text format).
+fn tail_of_row(log: &'static LogSpec, row: &PgRow) -> Result<ChainTail> {
+    let table = log.table().as_str();
+    let failed = query_error("read the chain's tail", table);
+    let id: Uuid = row.try_get(0).map_err(&failed)?;
+    let hash: Option<Vec<u8>> = row.try_get(1).map_err(&failed)?;
+    let micros: Option<i64> = row.try_get(2).map_err(&failed)?;
+    let inserted_at = micros
+        .and_then(DateTime::<Utc>::from_timestamp_micros)
+        .ok_or_else(|| Error::CorruptEvent {
+            table: table.to_owned(),
+            event_id: id,
+            reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
+        })?;
+    Ok(ChainTail { hash, inserted_at })
 }
 
 /// Inserts the event row, then one row per link.

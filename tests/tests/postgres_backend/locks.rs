@@ -173,3 +173,69 @@ async fn a_wait_for_the_lock_is_traced_and_a_free_lock_is_not() {
         waiting.messages()
     );
 }
+
+/// Whether some session holds the advisory lock `key` (one-key form).
+async fn someone_holds(conn: &mut PgConnection, key: i64) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted \
+         AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)",
+    )
+    .bind(i64::from((key >> 32) as u32))
+    .bind(i64::from(key as u32))
+    .fetch_one(conn)
+    .await
+    .expect("read pg_locks")
+}
+
+/// A write whose caller stops waiting while it waits for its record's lock
+/// leaves no transaction behind: its connection is closed rather than
+/// returned to the pool inside the transaction, so the lock it was queued
+/// for is released once granted, and later writes of the record go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(spector_skip_postgres, ignore = "SPECTOR_SKIP_POSTGRES=1")]
+async fn a_write_dropped_while_it_waits_leaves_no_transaction_behind() {
+    let db = PostgresDb::create().await;
+    let store = db.store().clone();
+    store.migrate::<LockTestEvents>().await.unwrap();
+    let tally: Tally = store.insert(Attrs::new()).await.unwrap();
+    let key = record_lock_key("lock_test_events", tally.id.uuid());
+
+    let mut holder = connect_raw().await;
+    let mut held = holder.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let dropped = timeout(
+        BLOCKED,
+        store.execute(tally.id, TallyAction::Increment(Attrs::new())),
+    )
+    .await;
+    assert!(dropped.is_err(), "the write did not wait for the lock");
+    held.rollback().await.unwrap();
+
+    let mut observer = connect_raw().await;
+    let mut released = false;
+    for _ in 0..50 {
+        if !someone_holds(&mut observer, key).await {
+            released = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(released, "the dropped write's session still holds the lock");
+    for _ in 0..8 {
+        timeout(
+            UNBLOCKED,
+            store.execute(tally.id, TallyAction::Increment(Attrs::new())),
+        )
+        .await
+        .expect("a later write went on")
+        .unwrap();
+    }
+    assert!(!someone_holds(&mut observer, key).await);
+    let events = store.all_events(tally.id).await.unwrap();
+    assert_eq!(events.len(), 1 + 8, "the dropped write wrote nothing");
+}
