@@ -1,6 +1,7 @@
 //! The replay engine: a record's current state from its events.
 
 use crate::action;
+use crate::attrs::Attrs;
 use crate::error::{BoxError, Error, Result};
 use crate::event::{decode_action, Event, EventMeta};
 use crate::id::Id;
@@ -61,10 +62,32 @@ impl<R: Changeset> Replay<R> {
     /// [`Error::Replay`] when the transition refuses the event — each
     /// naming the event.
     pub fn apply(&mut self, event: &Event) -> Result<()> {
+        match self.start(event)? {
+            Some(meta) => self.transition(event, &meta, event.payload.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// [`apply`](Replay::apply) for an event the caller is done with: its
+    /// payload is decoded in place, not copied (a read that folds rows
+    /// straight into the state).
+    pub(crate) fn apply_owned(&mut self, mut event: Event) -> Result<()> {
+        match self.start(&event)? {
+            Some(meta) => {
+                let payload = std::mem::take(&mut event.payload);
+                self.transition(&event, &meta, payload)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts `event`; applies a delete or a savepoint; for any other
+    /// event, its metadata, for [`transition`](Replay::transition).
+    fn start(&mut self, event: &Event) -> Result<Option<EventMeta>> {
         self.events += 1;
         if event.action_code == action::DELETE {
             self.state = None;
-            return Ok(());
+            return Ok(None);
         }
         let meta = event.checked_meta().map_err(|invalid| Error::Decode {
             record_type: R::NAME,
@@ -73,20 +96,21 @@ impl<R: Changeset> Replay<R> {
         })?;
         if event.action_code == action::SAVEPOINT {
             self.state = Some(restore::<R>(event, &meta)?);
-            return Ok(());
+            return Ok(None);
         }
-        let action = decode_action::<R>(
-            event.id,
-            event.action_code,
-            meta.version,
-            event.payload.clone(),
-        )?;
+        Ok(Some(meta))
+    }
+
+    /// Decodes `event`'s action from `payload` and applies it to the state
+    /// so far, or to a fresh record.
+    fn transition(&mut self, event: &Event, meta: &EventMeta, payload: Attrs) -> Result<()> {
+        let action = decode_action::<R>(event.id, event.action_code, meta.version, payload)?;
         let base = self
             .state
             .take()
             .unwrap_or_else(|| R::fresh(Id::new(event.parent_id)));
         let state = base
-            .changeset(action, &meta)
+            .changeset(action, meta)
             .map_err(|source| Error::Replay {
                 record_type: R::NAME,
                 event_id: event.id,

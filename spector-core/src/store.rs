@@ -701,7 +701,7 @@ impl<R: Changeset> EventFold for ReplayFold<R> {
     type Output = Option<R>;
 
     fn push(&mut self, event: Event) -> Result<()> {
-        self.0.apply(&event)
+        self.0.apply_owned(event)
     }
 
     fn finish(self) -> Result<Option<R>> {

@@ -80,6 +80,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt;
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde_json::json;
 use spector::backend::Storage;
@@ -88,7 +89,7 @@ use spector::sqlite::Sqlite;
 use spector::{action, Attrs, Id, Store};
 use spector_tests::records::{Counter, CounterAction, TestEvents};
 use spector_tests::{PostgresDb, RawEvent, TestDb};
-use sqlx::{PgConnection, PgPool, Row as _};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row as _};
 use uuid::Uuid;
 
 /// The event table of [`TestEvents`].
@@ -317,6 +318,14 @@ trait Raw {
     /// Runs one worker per list of `work`, concurrently, each updating its
     /// records in turn; the wall time.
     async fn concurrent(&mut self, work: Vec<Vec<Uuid>>) -> Duration;
+    /// A second raw update doing the library's own statement set in its
+    /// round trips, when it differs from [`Raw::update`]'s: its name.
+    const LEAN_UPDATE: Option<&'static str>;
+    /// The update of [`Raw::LEAN_UPDATE`].
+    async fn lean_update(&mut self, id: Uuid);
+    /// Reads every event of the table with its links in the log's order,
+    /// in one `SELECT`, parsing each payload; the events read.
+    async fn scan(&mut self) -> usize;
 }
 
 /// The history of a record with each event's links, as Spector reads it
@@ -397,6 +406,34 @@ impl SqliteRaw {
 impl Raw for SqliteRaw {
     const BACKEND: &'static str = "sqlite";
     const UPDATE: &'static str = "raw, 4 statements";
+    const LEAN_UPDATE: Option<&'static str> = None;
+
+    async fn lean_update(&mut self, id: Uuid) {
+        self.update(id).await;
+    }
+
+    async fn scan(&mut self) -> usize {
+        let mut select = self
+            .conn
+            .prepare_cached(&format!(
+                "{} ORDER BY e.inserted_at, e.id",
+                SQLITE_HISTORY
+                    .split(" WHERE e.parent_id")
+                    .next()
+                    .expect("the history's columns")
+            ))
+            .expect("prepare");
+        let mut rows = select.query([]).expect("select");
+        let mut count = 0;
+        while let Some(row) = rows.next().expect("row") {
+            let _: Uuid = row.get(0).expect("id");
+            let payload: String = row.get(2).expect("payload");
+            let _: serde_json::Value = serde_json::from_str(&payload).expect("payload JSON");
+            let _: Option<String> = row.get(6).expect("links");
+            count += 1;
+        }
+        count
+    }
 
     async fn bulk(&mut self, rows: Vec<RawEvent>) {
         let tx = self
@@ -531,6 +568,52 @@ async fn postgres_update_statements(conn: &mut PgConnection, parent_id: Uuid) ->
     Ok(())
 }
 
+/// The columns Spector reads of an event, with its links (PostgreSQL).
+const POSTGRES_COLUMNS: &str = "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, \
+     (extract(epoch FROM e.inserted_at) * 1000000)::bigint, \
+     ARRAY(SELECT l.mentioned_id FROM test_mentions l \
+           WHERE l.event_id = e.id ORDER BY l.mentioned_id) \
+     FROM test_events e";
+
+/// Case 1's raw update on PostgreSQL with the statements Spector sends, in
+/// its 3 round trips: one simple-protocol message (`BEGIN`, the lock, the
+/// history with its links, ids written as literals), the insert, `COMMIT`.
+async fn postgres_lean_update(pool: &PgPool, parent_id: Uuid) -> sqlx::Result<()> {
+    let mut conn = pool.acquire().await?;
+    let opening = format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; \
+         SELECT pg_advisory_xact_lock({}); \
+         {POSTGRES_COLUMNS} WHERE e.parent_id = '{parent_id}'::uuid ORDER BY e.inserted_at, e.id",
+        record_lock_key(TABLE, parent_id)
+    );
+    let mut answers = sqlx::raw_sql(AssertSqlSafe(opening)).fetch_many(&mut *conn);
+    while let Some(answer) = answers.try_next().await? {
+        if let sqlx::Either::Right(row) = answer {
+            if row.len() > 1 {
+                let payload: String = row.try_get(2)?;
+                let _: serde_json::Value = serde_json::from_str(&payload).expect("payload JSON");
+                let _: Vec<Uuid> = row.try_get(6)?;
+            }
+        }
+    }
+    drop(answers);
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(parent_id)
+    .bind(payload(id))
+    .bind(0)
+    .bind(INCREMENT)
+    .bind(now_micros())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Case 1's raw update on PostgreSQL, 5 round trips: `BEGIN`, the lock,
 /// the history with its links, the insert, `COMMIT`.
 async fn postgres_raw_update(pool: &PgPool, parent_id: Uuid) -> sqlx::Result<()> {
@@ -548,6 +631,29 @@ struct PostgresRaw {
 impl Raw for PostgresRaw {
     const BACKEND: &'static str = "postgres";
     const UPDATE: &'static str = "raw, 5 statements";
+    const LEAN_UPDATE: Option<&'static str> = Some("raw, 3 round trips");
+
+    async fn lean_update(&mut self, id: Uuid) {
+        postgres_lean_update(&self.pool, id)
+            .await
+            .expect("raw lean update");
+    }
+
+    async fn scan(&mut self) -> usize {
+        let mut rows = sqlx::query(AssertSqlSafe(format!(
+            "{POSTGRES_COLUMNS} ORDER BY e.inserted_at, e.id"
+        )))
+        .fetch(&self.pool);
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await.expect("row") {
+            let _: Uuid = row.try_get(0).expect("id");
+            let payload: String = row.try_get(2).expect("payload");
+            let _: serde_json::Value = serde_json::from_str(&payload).expect("payload JSON");
+            let _: Vec<Uuid> = row.try_get(6).expect("links");
+            count += 1;
+        }
+        count
+    }
 
     async fn bulk(&mut self, rows: Vec<RawEvent>) {
         self.db
@@ -665,7 +771,9 @@ async fn update_case<B: Storage, R: Raw>(
     eprintln!("{}: update (case 1)", R::BACKEND);
     let mut library_records = short_records(raw, ops + 1, 1).await;
     let mut raw_records = short_records(raw, ops + 1, 1).await;
-    let (mut library, mut driver) = (Sample::default(), Sample::default());
+    let mut lean_records = short_records(raw, ops + 1, 1).await;
+    let (mut library, mut driver, mut lean) =
+        (Sample::default(), Sample::default(), Sample::default());
     for round in 0..=ops {
         let (id, library_before) = library_records.take();
         let library_time = timed(library_update(store, id)).await;
@@ -674,6 +782,13 @@ async fn update_case<B: Storage, R: Raw>(
         if round > 0 {
             library.add(library_time, library_before);
             driver.add(raw_time, raw_before);
+        }
+        if R::LEAN_UPDATE.is_some() {
+            let (id, lean_before) = lean_records.take();
+            let lean_time = timed(raw.lean_update(id)).await;
+            if round > 0 {
+                lean.add(lean_time, lean_before);
+            }
         }
     }
     report.rows.push(Row {
@@ -684,6 +799,22 @@ async fn update_case<B: Storage, R: Raw>(
         library_per_s: library.rate(),
         raw_per_s: driver.rate(),
     });
+    if let Some(name) = R::LEAN_UPDATE {
+        report.rows.push(Row {
+            case: "update, ≤ 10 events".to_owned(),
+            backend: R::BACKEND,
+            raw: name,
+            unit: "ops/s",
+            library_per_s: library.rate(),
+            raw_per_s: lean.rate(),
+        });
+        report.notes.push(format!(
+            "{}: raw {name} is {:.2}× faster than raw {}",
+            R::BACKEND,
+            lean.rate() / driver.rate(),
+            R::UPDATE
+        ));
+    }
     report.notes.push(format!(
         "{}: update at {:.1} events read: library {:.0} µs, raw {:.0} µs",
         R::BACKEND,
@@ -969,6 +1100,53 @@ async fn batch_case<B: Storage, R: Raw>(
     ));
 }
 
+/// Rounds of case 7, each side in turn.
+const STREAM_ROUNDS: usize = 5;
+/// Events per page of case 7.
+const STREAM_PAGE: u32 = 1_000;
+
+/// Case 7: every event of the table, with links, in the log's order: the
+/// library page by page ([`Store::read_log`], pages of [`STREAM_PAGE`]),
+/// the raw driver in one `SELECT`.
+async fn stream_case<B: Storage, R: Raw>(store: &Store<B>, raw: &mut R, report: &mut Report) {
+    eprintln!("{}: whole-log stream (case 7)", R::BACKEND);
+    let (mut library, mut driver) = (Duration::ZERO, Duration::ZERO);
+    let (mut library_events, mut raw_events) = (0, 0);
+    for _ in 0..STREAM_ROUNDS {
+        let started = Instant::now();
+        let mut after = None;
+        loop {
+            let page = store
+                .read_log::<TestEvents>(after, STREAM_PAGE)
+                .await
+                .expect("read the log");
+            library_events += page.events.len();
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        library += started.elapsed();
+        let started = Instant::now();
+        raw_events += raw.scan().await;
+        driver += started.elapsed();
+    }
+    assert_eq!(library_events, raw_events, "both read the whole table");
+    report.rows.push(Row {
+        case: format!("whole-log stream, pages of {STREAM_PAGE}"),
+        backend: R::BACKEND,
+        raw: "raw, one SELECT",
+        unit: "events/s",
+        library_per_s: library_events as f64 / library.as_secs_f64(),
+        raw_per_s: raw_events as f64 / driver.as_secs_f64(),
+    });
+    report.notes.push(format!(
+        "{}: whole-log stream of {} events",
+        R::BACKEND,
+        library_events / STREAM_ROUNDS
+    ));
+}
+
 /// Every case on one backend, in the table's order.
 async fn cases<B: Storage + Clone, R: Raw>(store: &Store<B>, raw: &mut R, ops: usize) -> Report {
     let mut report = Report::default();
@@ -993,8 +1171,8 @@ async fn cases<B: Storage + Clone, R: Raw>(store: &Store<B>, raw: &mut R, ops: u
     lap("concurrent");
     batch_case(store, raw, ops, &mut report).await;
     lap("batch");
-    // Case 7 (whole-log stream): `stream_case(store, raw, ops, &mut
-    // report)` goes here once the library can stream a log.
+    stream_case(store, raw, &mut report).await;
+    lap("stream");
     report
 }
 
