@@ -67,8 +67,18 @@
 //!    100 `store.execute`s; raw: case 1's statements for 100 records in
 //!    one transaction, against 100 raw updates. Rates in events/s; the
 //!    notes give batched / one-by-one.
-//! 7. Whole-log stream: `stream_case`, to come with the library API it
-//!    measures; it pushes its row beside the others.
+//! 7. `whole-log stream, pages of 1000` (5 rounds): every event of the
+//!    table with its links, in the log's order: library `store.read_log`
+//!    page by page until `next` is `None`; raw: the same columns and link
+//!    subquery in ONE `SELECT` of the whole table, each payload parsed.
+//!    Rates in events/s.
+//!
+//! PostgreSQL's case 1 has a second raw row, `raw, 3 round trips`: the
+//! statements the library sends, in its round trips (`BEGIN`, lock and
+//! history read in one simple-protocol message; insert; `COMMIT`).
+//!
+//! `BENCH_ONLY=sqlite` or `BENCH_ONLY=postgres` runs one backend (to
+//! profile it); the table then has that backend's rows only.
 //!
 //! The ratio column is library time / raw time = raw rate / library rate:
 //! above 1 the library is slower. The JSON (`BENCH_JSON`, default
@@ -1231,16 +1241,22 @@ async fn main() {
     let started = Instant::now();
     let ops = ops();
 
-    let dir = std::env::temp_dir().join(format!("spector-perf-{}", Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("perf.db");
-    let store = Store::new(Sqlite::open(&path).await.expect("open SQLite"));
-    store.migrate::<TestEvents>().await.expect("migrate");
-    let mut raw = SqliteRaw::open(&path);
-    let sqlite = tokio::spawn(async move { cases(&store, &mut raw, ops).await })
-        .await
-        .expect("sqlite cases");
-    let _ = std::fs::remove_dir_all(&dir);
+    let only = std::env::var("BENCH_ONLY").ok();
+    let runs = |backend: &str| only.as_deref().is_none_or(|only| only == backend);
+
+    let mut sqlite = Report::default();
+    if runs("sqlite") {
+        let dir = std::env::temp_dir().join(format!("spector-perf-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("perf.db");
+        let store = Store::new(Sqlite::open(&path).await.expect("open SQLite"));
+        store.migrate::<TestEvents>().await.expect("migrate");
+        let mut raw = SqliteRaw::open(&path);
+        sqlite = tokio::spawn(async move { cases(&store, &mut raw, ops).await })
+            .await
+            .expect("sqlite cases");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     let db = PostgresDb::create().await;
     let store = db.store().clone();
@@ -1252,9 +1268,12 @@ async fn main() {
         db,
         pool: pool.clone(),
     };
-    let postgres = tokio::spawn(async move { cases(&store, &mut raw, ops).await })
-        .await
-        .expect("postgres cases");
+    let mut postgres = Report::default();
+    if runs("postgres") {
+        postgres = tokio::spawn(async move { cases(&store, &mut raw, ops).await })
+            .await
+            .expect("postgres cases");
+    }
     drop(pool);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
