@@ -547,13 +547,9 @@ async fn postgres_update_statements(conn: &mut PgConnection, parent_id: Uuid) ->
         .bind(record_lock_key(TABLE, parent_id))
         .execute(&mut *conn)
         .await?;
-    let rows = sqlx::query(
-        "SELECT e.id, e.parent_id, e.payload::text, e.schema, e.action, e.inserted_at, \
-         ARRAY(SELECT l.mentioned_id FROM test_mentions l \
-               WHERE l.event_id = e.id ORDER BY l.mentioned_id) \
-         FROM test_events e WHERE e.parent_id = $1 \
-         ORDER BY e.inserted_at, e.id",
-    )
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{POSTGRES_COLUMNS} WHERE e.parent_id = $1 ORDER BY e.inserted_at, e.id"
+    )))
     .bind(parent_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -562,6 +558,12 @@ async fn postgres_update_statements(conn: &mut PgConnection, parent_id: Uuid) ->
         let _: serde_json::Value = serde_json::from_str(&payload).expect("payload JSON");
         let _: Vec<Uuid> = row.try_get(6)?;
     }
+    postgres_insert_increment(conn, parent_id).await?;
+    Ok(())
+}
+
+/// Inserts one increment of `parent_id` (PostgreSQL).
+async fn postgres_insert_increment(conn: &mut PgConnection, parent_id: Uuid) -> sqlx::Result<()> {
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
@@ -607,19 +609,7 @@ async fn postgres_lean_update(pool: &PgPool, parent_id: Uuid) -> sqlx::Result<()
         }
     }
     drop(answers);
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(parent_id)
-    .bind(payload(id))
-    .bind(0)
-    .bind(INCREMENT)
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await?;
+    postgres_insert_increment(&mut conn, parent_id).await?;
     sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
     Ok(())
 }

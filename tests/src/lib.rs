@@ -17,12 +17,14 @@ pub mod records;
 pub mod sqlite_db;
 pub mod suite;
 pub mod tally;
+pub mod temp_file;
 pub mod threads;
 pub mod wallets;
 
 pub use db::{RawEvent, RowTime, Tamper, TestDb};
 pub use postgres_db::PostgresDb;
 pub use sqlite_db::SqliteDb;
+pub use temp_file::TempDatabase;
 
 /// Instantiates every test of [`suite`] for one [`TestDb`], each test with
 /// the given attributes (e.g. an `ignore` when the user opted out).

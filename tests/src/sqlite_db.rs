@@ -4,28 +4,17 @@
 
 use async_trait::async_trait;
 use rusqlite::params;
-use std::path::PathBuf;
-
 use spector::sqlite::{Sqlite, SqliteOptions, Synchronous};
 use spector::Store;
 use uuid::Uuid;
 
 use crate::db::{RawEvent, RowTime, Tamper, TestDb};
+use crate::temp_file::TempDatabase;
 
 /// A private SQLite database file in the temp directory.
 pub struct SqliteDb {
     store: Store<Sqlite>,
-    path: PathBuf,
-}
-
-impl Drop for SqliteDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.path.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
+    _file: TempDatabase,
 }
 
 impl SqliteDb {
@@ -47,15 +36,15 @@ impl TestDb for SqliteDb {
     type Storage = Sqlite;
 
     async fn create() -> Self {
-        let path = std::env::temp_dir().join(format!("spector-suite-{}.db", Uuid::now_v7()));
+        let file = TempDatabase::new("spector-suite");
         // Durability is not what the suite tests: `NORMAL` keeps it fast.
         let options = SqliteOptions::default().synchronous(Synchronous::Normal);
-        let backend = Sqlite::open_with(&path, options)
+        let backend = Sqlite::open_with(file.path(), options)
             .await
             .expect("an SQLite file opens");
         Self {
             store: Store::new(backend),
-            path,
+            _file: file,
         }
     }
 

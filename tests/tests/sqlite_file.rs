@@ -3,41 +3,20 @@
 //! migrations and writes wait for it up to the busy timeout, then fail with
 //! a typed error that is safe to retry. Also: durability settings and URLs.
 
-use std::path::PathBuf;
-
 use spector::sqlite::{Sqlite, SqliteOptions, Synchronous};
 use spector::{Attrs, Error, Store};
 use spector_tests::records::{Counter, TestEvents, COUNTER_LIMIT};
 use spector_tests::suite::concurrency::increment;
-use uuid::Uuid;
+use spector_tests::TempDatabase;
 
 const TASKS_PER_CONNECTION: usize = 8;
 const INCREMENTS_PER_TASK: usize = 25;
 
-/// A database file in the temp directory, removed (with its WAL files) on drop.
-struct TempDatabase(PathBuf);
-
-impl TempDatabase {
-    fn new() -> Self {
-        Self(std::env::temp_dir().join(format!("spector-{}.db", Uuid::now_v7())))
-    }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn increments_through_two_connections_serialize() {
-    let file = TempDatabase::new();
-    let first = Store::new(Sqlite::open(&file.0).await.unwrap());
-    let second = Store::new(Sqlite::open(&file.0).await.unwrap());
+    let file = TempDatabase::new("spector");
+    let first = Store::new(Sqlite::open(file.path()).await.unwrap());
+    let second = Store::new(Sqlite::open(file.path()).await.unwrap());
     first.migrate::<TestEvents>().await.unwrap();
     let counter: Counter = first.insert(Attrs::new()).await.unwrap();
 
@@ -68,7 +47,7 @@ async fn increments_through_two_connections_serialize() {
 /// A raw connection to `file` that holds the database's write lock until
 /// dropped (as another process writing would).
 fn hold_write_lock(file: &TempDatabase) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(&file.0).unwrap();
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
     conn
 }
@@ -77,10 +56,10 @@ fn hold_write_lock(file: &TempDatabase) -> rusqlite::Connection {
 /// many run together or another connection is writing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_migrations_wait_for_each_other_and_for_writers() {
-    let file = TempDatabase::new();
+    let file = TempDatabase::new("spector");
     let mut stores = Vec::new();
     for _ in 0..16 {
-        stores.push(Store::new(Sqlite::open(&file.0).await.unwrap()));
+        stores.push(Store::new(Sqlite::open(file.path()).await.unwrap()));
     }
     let holder = hold_write_lock(&file);
     let migrations: Vec<_> = stores
@@ -103,9 +82,9 @@ async fn concurrent_migrations_wait_for_each_other_and_for_writers() {
 /// retry is safe, writes nothing, and succeeds once the lock is free.
 #[tokio::test]
 async fn contention_past_the_busy_timeout_is_busy_and_safe_to_retry() {
-    let file = TempDatabase::new();
+    let file = TempDatabase::new("spector");
     let options = SqliteOptions::default().busy_timeout(std::time::Duration::from_millis(100));
-    let store = Store::new(Sqlite::open_with(&file.0, options).await.unwrap());
+    let store = Store::new(Sqlite::open_with(file.path(), options).await.unwrap());
     store.migrate::<TestEvents>().await.unwrap();
     let holder = hold_write_lock(&file);
     let error = store.insert::<Counter>(Attrs::new()).await.unwrap_err();
@@ -134,8 +113,8 @@ fn synchronous_of(
 /// `NORMAL` (1) is an explicit opt-in.
 #[tokio::test]
 async fn acknowledged_writes_are_durable_unless_the_caller_opts_out() {
-    let file = TempDatabase::new();
-    let durable = Sqlite::open(&file.0).await.unwrap();
+    let file = TempDatabase::new("spector");
+    let durable = Sqlite::open(file.path()).await.unwrap();
     assert_eq!(
         durable
             .with_connection(synchronous_of(&file))
@@ -144,7 +123,7 @@ async fn acknowledged_writes_are_durable_unless_the_caller_opts_out() {
         2
     );
     let options = SqliteOptions::default().synchronous(Synchronous::Normal);
-    let faster = Sqlite::open_with(&file.0, options).await.unwrap();
+    let faster = Sqlite::open_with(file.path(), options).await.unwrap();
     assert_eq!(
         faster.with_connection(synchronous_of(&file)).await.unwrap(),
         1
@@ -155,12 +134,16 @@ async fn acknowledged_writes_are_durable_unless_the_caller_opts_out() {
 /// whole URL; a URL of another database is refused.
 #[tokio::test]
 async fn sqlx_style_urls_open_the_file_they_name() {
-    let file = TempDatabase::new();
-    let url = format!("sqlite://{}?mode=rwc", file.0.display());
+    let file = TempDatabase::new("spector");
+    let url = format!("sqlite://{}?mode=rwc", file.path().display());
     let store: Store<Sqlite> = Store::connect(&url).await.unwrap();
     store.migrate::<TestEvents>().await.unwrap();
-    assert!(file.0.exists(), "{url} did not create {}", file.0.display());
-    let literal = format!("{}?mode=rwc", file.0.display());
+    assert!(
+        file.path().exists(),
+        "{url} did not create {}",
+        file.path().display()
+    );
+    let literal = format!("{}?mode=rwc", file.path().display());
     assert!(!std::path::Path::new(&literal).exists());
 
     let memory: Store<Sqlite> = Store::connect("sqlite::memory:?cache=shared")

@@ -2,7 +2,6 @@
 //! commit, each still all-or-nothing to its caller; reads run beside the
 //! writer instead of queueing behind it.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -10,26 +9,8 @@ use std::time::Duration;
 use spector::sqlite::Sqlite;
 use spector::{attrs, Attrs, Error, Store};
 use spector_tests::records::{Note, TestEvents};
+use spector_tests::TempDatabase;
 use uuid::Uuid;
-
-/// A database file in the temp directory, removed (with its WAL files) on drop.
-struct TempDatabase(PathBuf);
-
-impl TempDatabase {
-    fn new() -> Self {
-        Self(std::env::temp_dir().join(format!("spector-writer-{}.db", Uuid::now_v7())))
-    }
-}
-
-impl Drop for TempDatabase {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
 
 /// Counts the commits of the writer's connection from now on.
 async fn count_commits(store: &Store<Sqlite>) -> Arc<AtomicUsize> {
@@ -91,8 +72,8 @@ async fn events_of(store: &Store<Sqlite>, record: Uuid) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_queued_together_share_a_commit_and_fail_alone() {
-    let file = TempDatabase::new();
-    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    let file = TempDatabase::new("spector-writer");
+    let store = Store::new(Sqlite::open(file.path()).await.unwrap());
     store.migrate::<TestEvents>().await.unwrap();
     let note: Note = store.insert(attrs! { "n": 0 }).await.unwrap();
     let commits = count_commits(&store).await;
@@ -154,8 +135,8 @@ async fn writes_queued_together_share_a_commit_and_fail_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_of_many_concurrent_writers_is_stored_once() {
-    let file = TempDatabase::new();
-    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    let file = TempDatabase::new("spector-writer");
+    let store = Store::new(Sqlite::open(file.path()).await.unwrap());
     store.migrate::<TestEvents>().await.unwrap();
     let commits = count_commits(&store).await;
     let tasks: Vec<_> = (0..8)
@@ -185,8 +166,8 @@ async fn every_write_of_many_concurrent_writers_is_stored_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_does_not_wait_for_the_writer() {
-    let file = TempDatabase::new();
-    let store = Store::new(Sqlite::open(&file.0).await.unwrap());
+    let file = TempDatabase::new("spector-writer");
+    let store = Store::new(Sqlite::open(file.path()).await.unwrap());
     store.migrate::<TestEvents>().await.unwrap();
     let note: Note = store.insert(attrs! { "n": 1 }).await.unwrap();
 

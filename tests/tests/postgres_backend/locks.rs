@@ -42,17 +42,28 @@ event_log!(LockTestEvents {
     schemas: [Tally],
 });
 
-/// Whether some session waits for the advisory lock `key` (one-key form,
-/// which PostgreSQL shows as `classid` = high half, `objid` = low half,
-/// `objsubid` = 1).
+/// Whether some session waits for the advisory lock `key`.
 async fn someone_waits_for(conn: &mut PgConnection, key: i64) -> bool {
+    advisory_lock_row(conn, key, false).await
+}
+
+/// Whether some session holds the advisory lock `key`.
+async fn someone_holds(conn: &mut PgConnection, key: i64) -> bool {
+    advisory_lock_row(conn, key, true).await
+}
+
+/// Whether `pg_locks` has a row of the advisory lock `key` (one-key form,
+/// which PostgreSQL shows as `classid` = high half, `objid` = low half,
+/// `objsubid` = 1) that is `granted` or not.
+async fn advisory_lock_row(conn: &mut PgConnection, key: i64, granted: bool) -> bool {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT FROM pg_locks \
-         WHERE locktype = 'advisory' AND NOT granted \
+         WHERE locktype = 'advisory' AND granted = $3 \
          AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)",
     )
     .bind(i64::from((key >> 32) as u32))
     .bind(i64::from(key as u32))
+    .bind(granted)
     .fetch_one(conn)
     .await
     .expect("read pg_locks")
@@ -172,20 +183,6 @@ async fn a_wait_for_the_lock_is_traced_and_a_free_lock_is_not() {
         "{:?}",
         waiting.messages()
     );
-}
-
-/// Whether some session holds the advisory lock `key` (one-key form).
-async fn someone_holds(conn: &mut PgConnection, key: i64) -> bool {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT FROM pg_locks \
-         WHERE locktype = 'advisory' AND granted \
-         AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)",
-    )
-    .bind(i64::from((key >> 32) as u32))
-    .bind(i64::from(key as u32))
-    .fetch_one(conn)
-    .await
-    .expect("read pg_locks")
 }
 
 /// A write whose caller stops waiting while it waits for its record's lock
