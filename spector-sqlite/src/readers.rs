@@ -41,8 +41,7 @@ impl Readers {
     }
 
     /// Runs `work` on a read connection on a blocking thread, waiting for
-    /// one when all are busy. A panic in `work` is resumed here (and the
-    /// connection it used closed).
+    /// one when all are busy. A panic in `work` is resumed here.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -65,7 +64,9 @@ impl Readers {
                 },
             };
             let result = catch_unwind(AssertUnwindSafe(|| work(&mut conn)));
-            let keep = result.is_ok() && conn.is_autocommit();
+            // A read's transaction guard rolls back as it drops, even while
+            // a panic unwinds; a connection left inside one is not reused.
+            let keep = conn.is_autocommit();
             (keep.then_some(conn), result)
         })
         .await

@@ -181,3 +181,41 @@ async fn a_read_does_not_wait_for_the_writer() {
         .unwrap();
     assert_eq!(read, note);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_panics_leaves_the_read_connections_usable() {
+    let file = TempDatabase::new("spector-writer");
+    let store = Store::new(Sqlite::open(file.path()).await.unwrap());
+    store.migrate::<TestEvents>().await.unwrap();
+    let fine: Note = store.insert(attrs! { "n": 1 }).await.unwrap();
+    let broken: Note = store.insert(attrs! { "n": 2 }).await.unwrap();
+    // A stored update whose transition panics on replay.
+    let parent = broken.id.uuid();
+    store
+        .backend()
+        .with_connection(move |conn| {
+            let id = Uuid::now_v7();
+            conn.execute(
+                "INSERT INTO test_events (id, parent_id, payload, schema, action, inserted_at) \
+                 VALUES (?1, ?2, '{\"panic\": true}', ?3, 2, ?4)",
+                rusqlite::params![
+                    id,
+                    parent,
+                    <Note as spector::Evented>::SCHEMA_INDEX,
+                    chrono::Utc::now().timestamp_micros()
+                ],
+            )
+            .map(|_| ())
+            .map_err(Error::storage)
+        })
+        .await
+        .unwrap();
+    // More panicking reads than read connections, each followed by a read
+    // that must still work.
+    for _ in 0..2 * spector::sqlite::DEFAULT_READERS {
+        let reader = store.clone();
+        let panicked = tokio::spawn(async move { reader.get(broken.id).await }).await;
+        assert!(panicked.unwrap_err().is_panic());
+        assert_eq!(store.get(fine.id).await.unwrap(), Some(fine.clone()));
+    }
+}
