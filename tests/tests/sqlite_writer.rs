@@ -219,3 +219,34 @@ async fn a_read_that_panics_leaves_the_read_connections_usable() {
         assert_eq!(store.get(fine.id).await.unwrap(), Some(fine.clone()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_left_open_by_with_connection_is_rolled_back_before_the_next_write() {
+    let file = TempDatabase::new("spector-writer");
+    let store = Store::new(Sqlite::open(file.path()).await.unwrap());
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "n": 1 }).await.unwrap();
+    store
+        .backend()
+        .with_connection(|conn| {
+            conn.execute_batch("BEGIN; CREATE TABLE left_open (x INTEGER);")
+                .map_err(Error::storage)
+        })
+        .await
+        .unwrap();
+    let updated: Note = store.update(note.id, attrs! { "n": 2 }).await.unwrap();
+    assert_eq!(store.get(note.id).await.unwrap(), Some(updated));
+    let left_open = store
+        .backend()
+        .with_connection(|conn| {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'left_open'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(Error::storage)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left_open, 0, "the open transaction was rolled back");
+}
