@@ -16,8 +16,6 @@ pub(crate) struct Selection {
     pub(crate) clause: String,
     /// The parameters, in order.
     pub(crate) params: Vec<Param>,
-    /// The most rows read (a page of the log), or all of them.
-    pub(crate) limit: Option<u32>,
 }
 
 /// One parameter of a [`Selection`].
@@ -31,6 +29,8 @@ pub(crate) enum Param {
     Schema(i32),
     /// A typed link's kind.
     Kind(i32),
+    /// The most rows a page of the log holds: the `LIMIT`, bound last.
+    Limit(u32),
 }
 
 /// The condition on a link row's kind (`$3`), when one is asked for.
@@ -72,7 +72,6 @@ impl Selection {
             } => Self {
                 clause: "e.parent_id = $1".to_owned(),
                 params: vec![Param::Id(*parent_id)],
-                limit: None,
             },
             EventFilter::Record { parent_id, start } => Self {
                 clause: format!(
@@ -80,32 +79,28 @@ impl Selection {
                     history_start(log.table())
                 ),
                 params: vec![Param::Id(*parent_id), Param::Event(start.event())],
-                limit: None,
             },
             EventFilter::Log => Self {
                 clause: "TRUE".to_owned(),
                 params: Vec::new(),
-                limit: None,
             },
-            EventFilter::LogPage { after: None, .. } => Self {
+            EventFilter::LogPage { after: None, limit } => Self {
                 clause: "TRUE".to_owned(),
-                params: Vec::new(),
-                limit: None,
+                params: vec![Param::Limit(*limit)],
             },
             EventFilter::LogPage {
-                after: Some(after), ..
+                after: Some(after),
+                limit,
             } => Self {
                 clause: format!(
                     "(e.inserted_at, e.id) > (SELECT c.inserted_at, c.id FROM {} c WHERE c.id = $1)",
                     log.table()
                 ),
-                params: vec![Param::Id(*after)],
-                limit: None,
+                params: vec![Param::Id(*after), Param::Limit(*limit)],
             },
             EventFilter::Event { id, schema_index } => Self {
                 clause: "e.id = $1 AND e.schema = $2".to_owned(),
                 params: vec![Param::Id(*id), Param::Schema(*schema_index)],
-                limit: None,
             },
             EventFilter::LinkedFrom {
                 link,
@@ -122,7 +117,6 @@ impl Selection {
                         of_kind(*kind)
                     ),
                     params: params(*source, *schema_index, *kind),
-                    limit: None,
                 }
             }
             EventFilter::Ancestry {
@@ -140,7 +134,6 @@ impl Selection {
                         spec.table()
                     ),
                     params: vec![Param::Id(*start), Param::Schema(*schema_index)],
-                    limit: None,
                 }
             }
             EventFilter::LinkingTo {
@@ -158,15 +151,10 @@ impl Selection {
                         of_kind(*kind)
                     ),
                     params: params(*target, *schema_index, *kind),
-                    limit: None,
                 }
             }
         };
-        let limit = match filter {
-            EventFilter::LogPage { limit, .. } => Some(*limit),
-            _ => None,
-        };
-        Ok(Self { limit, ..selection })
+        Ok(selection)
     }
 
     /// [`events_sql`](Selection::events_sql) with each parameter written
@@ -182,6 +170,7 @@ impl Selection {
                 Param::Id(id) | Param::Event(Some(id)) => format!("'{id}'::uuid"),
                 Param::Event(None) => "NULL::uuid".to_owned(),
                 Param::Schema(number) | Param::Kind(number) => number.to_string(),
+                Param::Limit(limit) => limit.to_string(),
             };
             sql = sql.replace(&format!("${}", index + 1), &literal);
         }
@@ -197,6 +186,7 @@ impl Selection {
             Param::Id(id) => query.bind(id),
             Param::Event(event) => query.bind(event),
             Param::Schema(schema) | Param::Kind(schema) => query.bind(schema),
+            Param::Limit(limit) => query.bind(i64::from(limit)),
         })
     }
 
@@ -232,8 +222,10 @@ impl Selection {
             }
         }
         let limit = self
-            .limit
-            .map_or_else(String::new, |limit| format!(" LIMIT {limit}"));
+            .params
+            .iter()
+            .position(|param| matches!(param, Param::Limit(_)))
+            .map_or_else(String::new, |index| format!(" LIMIT ${}", index + 1));
         format!(
             "SELECT {columns} FROM {} e WHERE {} ORDER BY e.inserted_at, e.id{limit}",
             log.table(),
@@ -371,7 +363,6 @@ mod tests {
         let typed = Selection {
             clause: "e.schema = $2 AND e.id = $1 AND $3 = 1".to_owned(),
             params: vec![Param::Id(record), Param::Schema(7), Param::Kind(-2)],
-            limit: None,
         };
         assert!(typed.literal_sql(chat_log(), false).contains(&format!(
             "e.schema = 7 AND e.id = '{record}'::uuid AND -2 = 1"

@@ -39,9 +39,15 @@ const LOCK_WAIT_WORTH_TELLING: Duration = Duration::from_millis(5);
 /// the `inserted_at` of a table laid out by Spector-Elixir's migration
 /// (section 15 of the spec): PostgreSQL converts with the session's time
 /// zone, which need not be UTC. Our own `timestamptz` column is unaffected.
-/// Both statements go in one simple-protocol message, so this costs no
-/// extra round trip.
-const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'";
+/// `SET LOCAL bytea_output = 'hex'` keeps a hash read in text format (the
+/// opening message of [`open`] is simple-protocol) in the form the driver
+/// decodes, whatever the database's setting. The statements go in one
+/// simple-protocol message, so this costs no extra round trip.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; \
+                     SET LOCAL bytea_output = 'hex'";
+
+/// The statements in [`BEGIN`].
+const BEGIN_STATEMENTS: usize = 3;
 
 /// Runs `plan` in one transaction, in as few round trips as it allows:
 ///
@@ -85,6 +91,13 @@ async fn insert_new<P: WritePlan>(
     plan: P,
 ) -> Result<P::Output> {
     let table = log.table().as_str();
+    let zoned = time_columns.zoned(pool, table).await?;
+    // The connection first, so that the event's time is taken as late as
+    // possible before its insert.
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(query_error("connect", table))?;
     let (events, rows, output) = match plan.plan(PlanInput::default())? {
         Planned::Append {
             events,
@@ -97,20 +110,12 @@ async fn insert_new<P: WritePlan>(
         [event] => event.links.is_empty() && rows.is_empty(),
         _ => false,
     };
-    if alone && time_columns.zoned(pool, table).await? {
-        let mut conn = pool
-            .acquire()
-            .await
-            .map_err(query_error("connect", table))?;
+    if alone && zoned {
         for event in &events {
             insert_event(&mut conn, log, event).await?;
         }
         return Ok(output);
     }
-    let conn = pool
-        .acquire()
-        .await
-        .map_err(query_error("connect", table))?;
     let mut tx = HandTransaction::begin(conn);
     let work = async {
         sqlx::raw_sql(BEGIN)
@@ -180,9 +185,8 @@ async fn open(
     record: Option<RecordRef>,
 ) -> Result<(Option<ChainTail>, Vec<Event>)> {
     let table = log.table().as_str();
-    // BEGIN and SET LOCAL are statements 0 and 1.
     let mut statements = vec![BEGIN.to_owned()];
-    let mut next = 2;
+    let mut next = BEGIN_STATEMENTS;
     let (mut tail_at, mut history_at) = (None, None);
     if log.hashed() {
         statements.push(format!(

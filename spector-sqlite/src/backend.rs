@@ -119,24 +119,28 @@ impl Sqlite {
     async fn open_file(path: PathBuf, flags: OpenFlags, options: SqliteOptions) -> Result<Self> {
         let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
         let opened = path.clone();
-        let conn = tokio::task::spawn_blocking(move || {
+        let (conn, wal) = tokio::task::spawn_blocking(move || {
             let conn = Connection::open_with_flags(opened, flags)?;
             configure(&conn, &options)?;
-            if !read_only {
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-            }
+            let journal: String = if read_only {
+                conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?
+            } else {
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?
+            };
             conn.pragma_update(None, "synchronous", options.get_synchronous().pragma())?;
-            Ok(conn)
+            Ok((conn, journal.eq_ignore_ascii_case("wal")))
         })
         .await
         .map_err(SqliteError::from)?
         .map_err(SqliteError::Open)?;
-        // A read-only database may not be in WAL mode: its one connection
-        // reads.
-        let readers = if read_only {
-            None
-        } else {
+        // Readers beside the writer only where WAL lets them read while it
+        // writes: not for an in-memory or temporary database (`:memory:`,
+        // ""), nor a file left in another journal mode, whose one
+        // connection reads.
+        let readers = if wal {
             Readers::new(path, flags, options)
+        } else {
+            None
         };
         Ok(Self {
             inner: Arc::new(Inner {

@@ -40,10 +40,13 @@ pub enum SqliteError {
     /// The writer thread could not be started.
     #[error("sqlite: cannot start the writer thread: {0}")]
     Thread(#[source] std::io::Error),
-    /// The writer thread is gone: the runtime is shutting down, or the
-    /// thread died. Open the database again.
+    /// The writer thread is gone (it died): open the database again.
     #[error("sqlite: the writer thread has stopped")]
     WriterStopped,
+    /// The read connections' queue was closed, which the backend never
+    /// does while it is in use: open the database again.
+    #[error("sqlite: the read connections are closed")]
+    ReadersClosed,
 }
 
 impl From<SqliteError> for Error {

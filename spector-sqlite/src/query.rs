@@ -117,14 +117,6 @@ fn select(log: &'static LogSpec, filter: &EventFilter) -> Result<Selection> {
     })
 }
 
-/// The `LIMIT` of a page of the log (none for other filters).
-fn limit(filter: &EventFilter) -> String {
-    match filter {
-        EventFilter::LogPage { limit, .. } => format!(" LIMIT {limit}"),
-        _ => String::new(),
-    }
-}
-
 /// The condition on a link row's kind (`?3`), when one is asked for.
 fn of_kind(kind: Option<i32>) -> &'static str {
     if kind.is_some() {
@@ -177,12 +169,19 @@ pub(crate) fn fold_events<F: EventFold>(
     mut fold: F,
 ) -> Result<F::Output> {
     let table = log.table().as_str();
-    let selection = select(log, &query.filter)?;
+    let mut selection = select(log, &query.filter)?;
+    // A page of the log binds its `LIMIT` last.
+    let limit = match query.filter {
+        EventFilter::LogPage { limit, .. } => {
+            selection.params.push(Value::Integer(limit.into()));
+            format!(" LIMIT ?{}", selection.params.len())
+        }
+        _ => String::new(),
+    };
     let sql = format!(
-        "SELECT {} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id{}",
+        "SELECT {} FROM {table} e WHERE {} ORDER BY e.inserted_at, e.id{limit}",
         columns(log, query.with_links),
         selection.clause,
-        limit(&query.filter)
     );
     let failed = query_error("read events", table);
     let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;

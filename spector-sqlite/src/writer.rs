@@ -309,7 +309,7 @@ fn give_up(
     error: &rusqlite::Error,
     waiting: Vec<Box<dyn QueuedWrite>>,
 ) {
-    let _ = conn.execute_batch("ROLLBACK");
+    end_open_transaction(conn);
     for done in ran {
         done.finish(Err(error));
     }

@@ -7,7 +7,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use spector::sqlite::Sqlite;
-use spector::{attrs, Attrs, Error, Store};
+use spector::{attrs, Attrs, Connect, Error, Store};
 use spector_tests::records::{Note, TestEvents};
 use spector_tests::TempDatabase;
 use uuid::Uuid;
@@ -249,4 +249,30 @@ async fn a_transaction_left_open_by_with_connection_is_rolled_back_before_the_ne
         .await
         .unwrap();
     assert_eq!(left_open, 0, "the open transaction was rolled back");
+}
+
+/// Migrates, writes and reads back one note through `sqlite`.
+async fn writes_and_reads_back(sqlite: Sqlite) {
+    let store = Store::new(sqlite);
+    store.migrate::<TestEvents>().await.unwrap();
+    let note: Note = store.insert(attrs! { "n": 1 }).await.unwrap();
+    let updated: Note = store.update(note.id, attrs! { "n": 2 }).await.unwrap();
+    assert_eq!(store.get(note.id).await.unwrap(), Some(updated));
+    assert_eq!(store.all_events(note.id).await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_way_of_opening_reads_what_it_wrote() {
+    // Not files in WAL mode: one connection writes and reads.
+    writes_and_reads_back(Sqlite::open(":memory:").await.unwrap()).await;
+    writes_and_reads_back(Sqlite::open("").await.unwrap()).await;
+    writes_and_reads_back(Sqlite::connect("sqlite::memory:").await.unwrap()).await;
+    // Files: readers beside the writer, with the URI's mode, in a cache of
+    // their own.
+    let uri = TempDatabase::new("spector-writer");
+    let uri_path = format!("file:{}?mode=rwc", uri.path().display());
+    writes_and_reads_back(Sqlite::open(&uri_path).await.unwrap()).await;
+    let shared = TempDatabase::new("spector-writer");
+    let url = format!("sqlite://{}?cache=shared", shared.path().display());
+    writes_and_reads_back(Sqlite::connect(&url).await.unwrap()).await;
 }

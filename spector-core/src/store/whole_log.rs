@@ -25,12 +25,16 @@ impl<B: Storage> Store<B> {
     /// ahead of the cursor. On PostgreSQL, writers of different records do
     /// not wait for each other, so an event may commit after a later-timed
     /// one was read: a reader polling near the end of the log can pass it.
-    /// A hashed log's appends are serialized, so its stream has no such gap;
-    /// on SQLite there is none either.
+    /// A hashed log's appends are serialized and each comes after the
+    /// table's newest event, so its stream has no such gap. SQLite's one
+    /// writer commits in the order it stamps times, so a reader passes no
+    /// event there either, unless the system clock steps back between two
+    /// writes of different records.
     ///
     /// `Event::action` decodes each event for its record type
     /// (`event.schema_index` tells which type it belongs to). An `after`
-    /// that is not an event of the log reads as the end of the log.
+    /// that is not an event of the log reads as the end of the log; a
+    /// `limit` of 0 reads nothing and has no `next`.
     ///
     /// ```
     /// # use spector_core::{backend::Storage, Result, Store, EventLog};

@@ -11,6 +11,7 @@ mod connect;
 mod elixir;
 mod locks;
 mod names;
+mod sessions;
 
 /// A session of its own on the test server (already reached by
 /// `PostgresDb::create`).
