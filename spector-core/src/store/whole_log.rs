@@ -77,7 +77,9 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, CollectEvents::default())
             .instrument(span)
             .await?;
-        let next = (limit > 0 && events.len() == limit as usize)
+        // A full page may not be the last; an empty one (limit 0) has no
+        // last event to go on from.
+        let next = (events.len() == limit as usize)
             .then(|| events.last().map(|event| event.id))
             .flatten();
         Ok(LogPage { events, next })

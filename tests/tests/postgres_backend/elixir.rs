@@ -525,3 +525,39 @@ async fn rust_appends_rows_as_elixir_stores_them() {
         .unwrap();
     assert_eq!(zone, SESSION_TIME_ZONE);
 }
+
+/// A table the store wrote as Spector's (`timestamptz`), dropped by
+/// `migrate_down` and laid out again by Elixir's migration
+/// (`timestamp without time zone`): the store asks the new layout, and a
+/// new record's time still lands as UTC from a session that is not in UTC.
+#[tokio::test]
+#[cfg_attr(spector_skip_postgres, ignore = "SPECTOR_SKIP_POSTGRES=1")]
+async fn a_table_laid_out_again_by_elixir_gets_utc_times() {
+    let db = PostgresDb::create().await;
+    let store = store_in_session_time_zone(&db).await;
+    let pool = db.store().backend().pool();
+    let draft = |title: &str| Draft {
+        title: title.into(),
+        body: "text".into(),
+    };
+    store.migrate::<PostEvents>().await.unwrap();
+    let _: Post = store.insert(draft("in Spector's table")).await.unwrap();
+    store.migrate_down::<PostEvents>().await.unwrap();
+    sqlx::raw_sql(ELIXIR_MIGRATION)
+        .execute(pool)
+        .await
+        .expect("run Elixir's migration");
+
+    let before = Utc::now();
+    let post: Post = store.insert(draft("in Elixir's table")).await.unwrap();
+    let after = Utc::now();
+    let rows = elixir_rows(pool).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, post.id.uuid());
+    let window = before.naive_utc()..=after.naive_utc();
+    assert!(
+        window.contains(&rows[0].inserted_at),
+        "{} is not UTC within {window:?}",
+        rows[0].inserted_at
+    );
+}
