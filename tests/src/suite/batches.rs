@@ -31,8 +31,9 @@ async fn transfer<D: TestDb>(
 }
 
 /// One batch writes a transfer (two wallets), a badge and a materialized
-/// member (another log, a table), and two entries of a hashed log: every
-/// result equals `get`, the member's row follows, the chain holds; a
+/// member (another log, a table), and two entries of a hashed log chained
+/// on from an earlier entry: every result equals `get`, the member's row
+/// follows, the chain holds; a
 /// second write to a record in the same batch sees the first. A refused
 /// write (an overdraft, a missing record) refuses the whole batch.
 pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
@@ -50,6 +51,8 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
         })
         .await
         .unwrap();
+    // The batch's entries chain on from this one.
+    let _: Entry = store.insert(attrs! {"n": 0}).await.unwrap();
 
     let mut batch = store.batch();
     let debit = batch
@@ -100,7 +103,7 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
         assert_eq!(store.get(entry.id).await.unwrap().as_ref(), Some(entry));
     }
     match store.verify_hash_chain::<ChainEvents>().await.unwrap() {
-        ChainCheck::Intact(head) => assert_eq!(head.events, 2),
+        ChainCheck::Intact(head) => assert_eq!(head.events, 3),
         ChainCheck::Broken(broken) => panic!("{broken:?}"),
     }
 
