@@ -169,13 +169,12 @@ pub(crate) fn fold_events<F: EventFold>(
     mut fold: F,
 ) -> Result<F::Output> {
     let table = log.table().as_str();
-    let mut selection = select(log, &query.filter)?;
-    // A page of the log binds its `LIMIT` last.
+    let selection = select(log, &query.filter)?;
+    // A page of the log writes its `LIMIT` (a number) into the statement:
+    // measured faster than binding it, at the price of one cached statement
+    // per page size.
     let limit = match query.filter {
-        EventFilter::LogPage { limit, .. } => {
-            selection.params.push(Value::Integer(limit.into()));
-            format!(" LIMIT ?{}", selection.params.len())
-        }
+        EventFilter::LogPage { limit, .. } => format!(" LIMIT {limit}"),
         _ => String::new(),
     };
     let sql = format!(
