@@ -89,7 +89,7 @@ pub use spector_core::{
     EventLog, EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LinkKind,
     LogMember, LogPage, Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink,
     Replay, Result, Row, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf,
-    SavepointTarget, Store, Ticket, ToColumn, TypedLink, Uuid, Value, MAX_PAYLOAD_DEPTH,
+    SavepointTarget, Store, Ticket, ToColumn, TypedLink, Updatable, Uuid, Value, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.
@@ -135,12 +135,23 @@ pub use spector_derive::event_log;
 ///   with [`event_log!`](crate::event_log), which must list the type in its `schemas`.
 /// - `actions(...)`: the payloads of the built-in actions and the custom
 ///   actions, each a snake_case name:
-///   - `insert = NewMessage`, `update = NewMessage`: the payload types of the
-///     built-ins (default [`Attrs`], Spector's dynamic form);
+///   - `insert = NewMessage`: the payload type of `insert`, which every
+///     record type has (default [`Attrs`], Spector's dynamic form);
+///   - `update = NewMessage`, or `update` for [`Attrs`]: the type has the
+///     built-in `update` ([`Store::update`], bound on [`Updatable`]).
+///     Without it there is no `Update` variant, `store.update` does not
+///     compile and `update` is an unknown action by name; a type that
+///     reads a Spector-Elixir table, where every schema has `update`,
+///     declares it;
 ///   - `edit`: a custom action carrying [`Attrs`];
 ///   - `edit = EditMessage`: a custom action carrying a payload type (any
 ///     `Debug + Serialize + Deserialize` type that serializes to a JSON
-///     object);
+///     object: a `String`, a number, a `Vec`, a tuple or an `Option` is
+///     refused at compile time, any other type that does not serialize to
+///     an object is [`Error::Invalid`] naming the action when written);
+///   - a name one letter from a built-in's (`insret`) is refused as a
+///     misspelling ("did you mean `insert`?"); write it raw (`r#insret`)
+///     for a custom action of that name;
 ///   - `archive = 17`: an explicit stored code, any `i32` but 1–4 (the
 ///     built-ins'); otherwise the code is
 ///     [`custom_action_code`](action::custom_action_code) of the name;
@@ -177,8 +188,10 @@ pub use spector_derive::event_log;
 ///   column's kind through [`ToColumn`] (`Uuid` and `Id<R>`, `String`,
 ///   `i8` to `i64`, `u8` to `u32`, `f32` and `f64`, `bool`,
 ///   `DateTime<Utc>`, and `Option` of any of them for a nullable column).
-///   Any other field type (`u64`, `usize`, a `Vec`, a struct) is a compile
-///   error on it, until it is marked `json` or `skip`. [`Store::migrate`]
+///   Any other field type (`u64`, `usize`, a `Vec`, a struct, an enum) is
+///   a compile error on it, until it is marked `json` or `skip`, or its
+///   type (one of your own, such as an enum stored as text) implements
+///   [`ToColumn`]. [`Store::migrate`]
 ///   creates the table if it is missing (`NOT NULL` unless `Option`) and
 ///   leaves one you made as it is; [`Store::materialize`] and
 ///   [`Store::bringup`] are for types with a table only ([`Materialized`]).
@@ -197,11 +210,14 @@ pub use spector_derive::event_log;
 /// Neither goes on the id field, which is always a UUID column.
 ///
 /// It generates `{Struct}Action` (an enum whose variants carry the payloads:
-/// `Insert(P)`, `Update(P)`, one per custom action in CamelCase), the link
-/// enum `{Struct}Link` (one variant per link) and `impl Evented` (with
-/// `table`, also `impl Materialized`). Every misuse is a compile error on
-/// the offending token, all reported in one compile, and nothing else fails
-/// with them.
+/// `Insert(P)`, `Update(P)` when `update` is declared, one per custom action
+/// in CamelCase), the link enum `{Struct}Link` (one variant per link) and
+/// `impl Evented` (with `update`, also `impl Updatable` for the action enum;
+/// with `table`, also `impl Materialized`). Every misuse is a compile error
+/// on the offending token, all reported in one compile, and nothing else
+/// fails with them: a misspelt option (`action(…)`) says which it looks
+/// like ("did you mean `actions`?") and is read as that one, so the code
+/// using what it declares compiles.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};

@@ -222,7 +222,14 @@ impl Attrs {
     ///
     /// [`Invalid`] naming the field that is missing or malformed.
     pub fn into_decoded<T: DeserializeOwned>(self) -> Result<T, Invalid> {
-        serde_path_to_error::deserialize(Value::Object(self.0)).map_err(|error| {
+        let value = Value::Object(self.0);
+        let decoded = if unknown_keys::collecting() {
+            let mut ignored = |path: serde_ignored::Path<'_>| unknown_keys::push(path.to_string());
+            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut ignored))
+        } else {
+            serde_path_to_error::deserialize(value)
+        };
+        decoded.map_err(|error| {
             let path = error.path().to_string();
             let message = error.into_inner().to_string();
             match missing_field(&message) {
@@ -231,6 +238,43 @@ impl Attrs {
                 None => Invalid::new(path, format!("is invalid: {message}")),
             }
         })
+    }
+}
+
+/// The keys a decode ignored, collected on the live by-name path only:
+/// there a key the payload type does not know is a caller's mistake (a
+/// misspelt field), while a stored event's extra keys are history and
+/// replay ignores them.
+pub(crate) mod unknown_keys {
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// The keys ignored so far, while [`collect`] runs.
+        static KEYS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `decode` (synchronous, on this thread) and returns what it
+    /// returned with the paths of the keys it ignored (`agnet`,
+    /// `address.strete`).
+    pub(crate) fn collect<T>(decode: impl FnOnce() -> T) -> (T, Vec<String>) {
+        let outer = KEYS.with(|keys| keys.replace(Some(Vec::new())));
+        let result = decode();
+        let ignored = KEYS.with(|keys| keys.replace(outer)).unwrap_or_default();
+        (result, ignored)
+    }
+
+    /// True while [`collect`] runs on this thread.
+    pub(super) fn collecting() -> bool {
+        KEYS.with(|keys| keys.borrow().is_some())
+    }
+
+    /// Records an ignored key.
+    pub(super) fn push(path: String) {
+        KEYS.with(|keys| {
+            if let Some(keys) = keys.borrow_mut().as_mut() {
+                keys.push(path);
+            }
+        });
     }
 }
 

@@ -9,6 +9,7 @@ use tracing::Instrument;
 use crate::action::RecordAction;
 use crate::error::Result;
 use crate::id::IntoId;
+use crate::log::LogSpec;
 use crate::plan::{AnyChange, Change, ManyChanges};
 use crate::record::Changeset;
 use crate::storage::Storage;
@@ -189,7 +190,11 @@ impl<'s, B: Storage> Batch<'s, B> {
         A: RecordAction,
         A::Record: Changeset,
     {
-        Ok(self.push(Change::<A::Record>::insert(None, &action)?))
+        Ok(self.push(Change::<A::Record>::insert(
+            None,
+            &action,
+            self.store.max_payload_bytes(),
+        )?))
     }
 
     /// Adds [`Store::update`].
@@ -200,9 +205,13 @@ impl<'s, B: Storage> Batch<'s, B> {
     pub fn update<R: Changeset>(
         &mut self,
         record: impl IntoId<R>,
-        payload: <R::Action as RecordAction>::UpdatePayload,
-    ) -> Result<Ticket<R>> {
-        self.execute(record, R::Action::update(payload))
+        payload: <R::Action as crate::action::Updatable>::UpdatePayload,
+    ) -> Result<Ticket<R>>
+    where
+        R::Action: crate::action::Updatable,
+    {
+        let action = <R::Action as crate::action::Updatable>::update(payload);
+        self.execute(record, action)
     }
 
     /// Adds [`Store::execute`].
@@ -215,7 +224,12 @@ impl<'s, B: Storage> Batch<'s, B> {
         record: impl IntoId<R>,
         action: impl Borrow<R::Action>,
     ) -> Result<Ticket<R>> {
-        let change = Change::execute(None, record.into_id(), action.borrow())?;
+        let change = Change::execute(
+            None,
+            record.into_id(),
+            action.borrow(),
+            self.store.max_payload_bytes(),
+        )?;
         Ok(self.push(change))
     }
 
@@ -237,6 +251,7 @@ impl<'s, B: Storage> Batch<'s, B> {
             let target = change.target()?;
             changes.push((change, target));
         }
+        let logs: Vec<&'static LogSpec> = changes.iter().map(|(_, target)| target.log).collect();
         let span = tracing::info_span!(
             target: "spector",
             "spector.batch",
@@ -247,7 +262,8 @@ impl<'s, B: Storage> Batch<'s, B> {
             .backend()
             .write_many(ManyChanges::new(changes))
             .instrument(span)
-            .await?;
+            .await
+            .map_err(|error| logs.iter().fold(error, |error, log| error.in_log(log)))?;
         Ok(Committed {
             outputs: outputs.into_iter().map(Some).collect(),
         })

@@ -15,7 +15,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Each variant says what to do next; `record_type` is always the record
 /// type's name (`BasicChat`), whichever backend reports it.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` prints, then each underlying cause that
+/// says more, so that `fn main() -> spector::Result<()>` shows a readable
+/// message rather than a driver's struct.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The live rules (`validate`), the transition or the `prepare_event`
@@ -122,7 +126,9 @@ pub enum Error {
     /// Stored history is never wrong: move the rule that refuses it into
     /// `validate`, which runs for new writes only.
     #[error(
-        "stored event {event_id} of {record_type} is refused by its changeset on replay: {source}"
+        "stored event {event_id} of {record_type} is refused by its changeset on replay: {source}; \
+         stored history is never wrong: move the rule that refuses it from `changeset` into \
+         `validate`, which runs for new writes only"
     )]
     Replay {
         /// The record type.
@@ -148,11 +154,19 @@ pub enum Error {
         reason: String,
     },
 
-    /// The event log's tables do not exist in this database: run
-    /// `store.migrate::<Log>()` (once, at start-up) before using it.
-    #[error("event log `{table}` is not migrated: call `store.migrate::<Log>()` for it first")]
+    /// A table of the event log (its event table, a link table or a
+    /// materialized table) does not exist in this database: run
+    /// `store.migrate::<YourLog>()` (once, at start-up) before using it.
+    #[error(
+        "table `{table}` of event log `{log}` does not exist: call `store.migrate::<{log}>()` \
+         (once, at start-up) first",
+        log = log.unwrap_or("<the log>")
+    )]
     NotMigrated {
-        /// The event log's table.
+        /// The Rust name of the event log type (`BasicChatEvents`), when
+        /// the store knows it (a backend used directly does not).
+        log: Option<&'static str>,
+        /// The missing table.
         table: String,
     },
 
@@ -241,18 +255,46 @@ pub enum Error {
     },
 
     /// `bringup` could not import a row of a materialized table; nothing
-    /// was written (no row imported, none removed).
-    #[error("bringup of {record_type}: the row {row_id} of `{table}` was not imported: {source}")]
+    /// was written (no row imported, none removed). A row whose id is
+    /// `NULL` or not a UUID is refused (it could not be removed once
+    /// imported): its `row_id` is the nil UUID, and `source` names the id
+    /// column and the value found.
+    #[error(
+        "bringup of {record_type}: {row} was not imported: {source}",
+        row = row_shown(row_id, table)
+    )]
     Bringup {
         /// The record type.
         record_type: &'static str,
         /// The materialized table.
         table: String,
-        /// The id of the row that failed.
+        /// The id of the row that failed; nil when the row has none that
+        /// reads as a UUID (`source` then shows the stored value).
         row_id: Uuid,
         /// Why.
         #[source]
         source: Box<Error>,
+    },
+
+    /// `migrate` found a materialized table without a column its record
+    /// type now declares, and cannot add it safely: the column is required
+    /// (`NOT NULL`, the field is not an `Option`) and the table already has
+    /// rows, which would need a value. Nothing was changed (not even the
+    /// columns that could be added). Run `statements` — each adds a column
+    /// with the kind's zero value (`0`, `''`, `false`, …) as the default
+    /// existing rows take: edit the value first if they should hold another
+    /// — then `migrate` again.
+    #[error(
+        "the materialized table `{table}` lacks required columns that `migrate` will not add to \
+         a table with rows: run `{}`, then migrate again",
+        statements.join("; ")
+    )]
+    MigrationNeeded {
+        /// The materialized table.
+        table: String,
+        /// The statements that add the missing required columns, in this
+        /// database's SQL.
+        statements: Vec<String>,
     },
 
     /// The event log declaration is not usable (bad identifier, conflicting
@@ -265,9 +307,106 @@ pub enum Error {
         reason: String,
     },
 
+    /// A stored event's time is further ahead of this machine's clock than
+    /// [`MAX_CLOCK_LEAD`](crate::MAX_CLOCK_LEAD): a new event, which
+    /// is stamped after it, would take that future time (and in a hashed
+    /// log every later event of the whole log would); nothing was written.
+    /// Check this machine's clock; if it is right, the event was stamped by
+    /// a clock that ran ahead or written by hand: repair its time.
+    #[error(
+        "event {event_id} in `{table}` is stamped {inserted_at}, more than {lead} ahead of this \
+         machine's clock ({now}): a new event would have to follow it; nothing was written. \
+         Check this machine's clock, or repair the event's time",
+        lead = crate::event::MAX_CLOCK_LEAD_TEXT
+    )]
+    EventInFuture {
+        /// The event log's table.
+        table: String,
+        /// The event stamped in the future.
+        event_id: Uuid,
+        /// Its time.
+        inserted_at: chrono::DateTime<chrono::Utc>,
+        /// This machine's clock when the write was refused.
+        now: chrono::DateTime<chrono::Utc>,
+    },
+
+    /// An action's payload is larger than the store allows
+    /// ([`Store::with_max_payload_bytes`](crate::Store::with_max_payload_bytes),
+    /// by default [`DEFAULT_MAX_PAYLOAD_BYTES`](crate::DEFAULT_MAX_PAYLOAD_BYTES));
+    /// nothing was written. Keep large content outside the log (a file or
+    /// blob store) and store its reference, or raise the store's limit (an
+    /// HTTP 413).
+    #[error(
+        "the payload of {record_type}'s `{action}` is larger than the store's limit of \
+         {limit} bytes of JSON: nothing was written; store large content elsewhere and keep its \
+         reference in the event, or raise the limit with `Store::with_max_payload_bytes`"
+    )]
+    PayloadTooLarge {
+        /// The record type.
+        record_type: &'static str,
+        /// The action.
+        action: String,
+        /// The store's limit, in bytes of JSON text.
+        limit: usize,
+    },
+
+    /// One write of a batch failed, so the whole batch was rolled back:
+    /// nothing of it was written. `index` is the write's position in the
+    /// batch (from 0, in the order the writes were added, the order of
+    /// their tickets) and `source` its own error.
+    #[error(
+        "write {index} of the batch ({record_type} {record}) failed, nothing of the batch was \
+         written: {source}",
+        record = record_id.map_or_else(|| "(new record)".to_owned(), |id| id.to_string())
+    )]
+    Batch {
+        /// The failed write's position in the batch, from 0.
+        index: usize,
+        /// Its record type.
+        record_type: &'static str,
+        /// Its record; `None` for an insert, whose id is not chosen yet.
+        record_id: Option<Uuid>,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The database failed; the operation was rolled back (an HTTP 503).
     #[error("storage error: {0}")]
     Storage(#[source] BoxError),
+}
+
+impl std::fmt::Debug for Error {
+    /// The `Display` form, then each cause that adds to it: what a `main`
+    /// returning [`Result`] prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.to_string();
+        f.write_str(&shown)?;
+        let mut cause = std::error::Error::source(self);
+        let mut heading = true;
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !shown.contains(&text) {
+                if heading {
+                    f.write_str("\n\nCaused by:")?;
+                    heading = false;
+                }
+                write!(f, "\n    {text}")?;
+                shown.push_str(&text);
+            }
+            cause = error.source();
+        }
+        Ok(())
+    }
+}
+
+/// A bringup's row as its error shows it: by its id, or as having none.
+fn row_shown(row_id: &Uuid, table: &str) -> String {
+    if row_id.is_nil() {
+        format!("a row of `{table}` without a readable id")
+    } else {
+        format!("the row {row_id} of `{table}`")
+    }
 }
 
 /// The end of an unknown-action message: built-ins that are not actions
@@ -275,6 +414,7 @@ pub enum Error {
 fn unknown_action_hint(action: &str) -> &'static str {
     match action {
         "delete" => ": `delete` is built in, use `Store::delete`",
+        "update" => ": declare it in `#[evented(actions(update = …))]` to allow updates",
         _ => "",
     }
 }
@@ -291,14 +431,39 @@ impl Error {
     /// ([`Error::Storage`]) — may have committed: retry it only through
     /// [`Store::idempotent`](crate::Store::idempotent).
     pub fn is_retry_safe(&self) -> bool {
-        matches!(self, Self::Busy { .. })
+        matches!(self.cause(), Self::Busy { .. })
     }
 
-    /// The validation errors, when this is [`Error::Invalid`].
+    /// The validation errors, when this is [`Error::Invalid`] (also when
+    /// a batch's write failed with it: [`Error::Batch`]).
     pub fn as_invalid(&self) -> Option<&Invalid> {
         match self {
             Self::Invalid(invalid) => Some(invalid),
+            Self::Batch { source, .. } => source.as_invalid(),
             _ => None,
+        }
+    }
+
+    /// The error itself, or, for a batch's failed write ([`Error::Batch`]),
+    /// that write's own error: what to `match` on to decide what to tell
+    /// the caller.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Self::Batch { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+
+    /// This error, naming `log` in an [`Error::NotMigrated`] about one of
+    /// its tables that does not name its log yet (backends report the
+    /// table; the store knows the log).
+    pub(crate) fn in_log(self, log: &crate::log::LogSpec) -> Self {
+        match self {
+            Self::NotMigrated { log: None, table } if log.owns_table(&table) => Self::NotMigrated {
+                log: log.name(),
+                table,
+            },
+            other => other,
         }
     }
 }

@@ -274,6 +274,18 @@ impl<R: Evented> NewEvent<R> {
     }
 }
 
+/// How far ahead of this machine's clock the time of a record's latest
+/// event (in a hashed log: of the log's latest event) may be for a new
+/// event to follow it: one hour. A new event is stamped after it; past this
+/// lead a write is refused with [`Error::EventInFuture`](crate::Error::EventInFuture)
+/// rather than giving the new event (and, in a hashed log, every later
+/// event of the log) a time from the future. Within it, small clock
+/// differences between writers are absorbed as before.
+pub const MAX_CLOCK_LEAD: TimeDelta = TimeDelta::seconds(3600);
+
+/// [`MAX_CLOCK_LEAD`] in words, for messages.
+pub(crate) const MAX_CLOCK_LEAD_TEXT: &str = "one hour";
+
 /// The current time at the precision both backends store: microseconds.
 pub(crate) fn now_micros() -> DateTime<Utc> {
     let now = Utc::now();
@@ -328,6 +340,12 @@ mod tests {
             next_timestamp(Some(future)),
             Some(future + TimeDelta::microseconds(1))
         );
+    }
+
+    #[test]
+    fn the_clock_lead_in_words_is_the_constant() {
+        assert_eq!(MAX_CLOCK_LEAD, TimeDelta::hours(1));
+        assert_eq!(MAX_CLOCK_LEAD_TEXT, "one hour");
     }
 
     #[test]

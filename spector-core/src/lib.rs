@@ -41,20 +41,20 @@ mod savepoint_check;
 mod storage;
 mod store;
 
-pub use action::RecordAction;
+pub use action::{RecordAction, Updatable};
 pub use attrs::{reserved, Attrs};
 pub use batch::{Batch, Committed, Ticket};
 pub use bringup::Bringup;
 pub use chain_check::{ChainBreak, ChainCheck, ChainHead};
 pub use error::{BoxError, Error, Result};
-pub use event::{Event, EventMeta, NewEvent};
+pub use event::{Event, EventMeta, NewEvent, MAX_CLOCK_LEAD};
 pub use hash::{canonical_json, EventHash};
 pub use id::{Id, IntoId};
 pub use invalid::Invalid;
 pub use link::{Link, LinkKind, RecordLink, TypedLink};
 pub use log::EventLog;
 pub use materialized::{ColumnType, Materialization, Materialized, Row, ToColumn, Value};
-pub use payload::MAX_PAYLOAD_DEPTH;
+pub use payload::{DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH};
 pub use record::{Changeset, Evented, LogMember};
 pub use replay::Replay;
 pub use savepoint::{Savepoint, SavepointHooks, SavepointOf, SavepointTarget};
@@ -98,19 +98,46 @@ pub mod __private {
         note = "derive them: `#[derive(Debug, Serialize, Deserialize)]`"
     )]
     pub trait Payload: Sized {
-        /// The payload as a JSON object.
-        fn encode(&self) -> Result<crate::Attrs, crate::Invalid>;
+        /// The payload of the action called `action` as a JSON object.
+        fn encode(&self, action: &'static str) -> Result<crate::Attrs, crate::Invalid>;
         /// The payload from a JSON object.
         fn decode(payload: crate::Attrs) -> Result<Self, crate::Invalid>;
     }
 
     impl<T: std::fmt::Debug + Serialize + DeserializeOwned> Payload for T {
-        fn encode(&self) -> Result<crate::Attrs, crate::Invalid> {
-            crate::Attrs::encode(self)
+        fn encode(&self, action: &'static str) -> Result<crate::Attrs, crate::Invalid> {
+            crate::payload::encode_payload(action, self)
         }
 
         fn decode(payload: crate::Attrs) -> Result<Self, crate::Invalid> {
             payload.into_decoded()
+        }
+    }
+
+    /// What the type of a field with a column of its own in a materialized
+    /// table must be; generated code goes through it so that a type
+    /// without a column kind is one error on the field, which says how to
+    /// give it one.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has no column type in a materialized table",
+        label = "mark the field `#[evented(json)]` to store it as JSON, or `#[evented(skip)]` to leave it out of the table",
+        note = "a type of your own (an enum, a newtype) gets a column of its own kind with `impl spector::ToColumn` for it (an enum as text, say)"
+    )]
+    pub trait FieldColumn {
+        /// The column kind.
+        const TYPE: crate::ColumnType;
+        /// True when the column may be `NULL`.
+        const NULLABLE: bool;
+        /// The value to store.
+        fn to_value(&self) -> crate::Value;
+    }
+
+    impl<T: crate::ToColumn + ?Sized> FieldColumn for T {
+        const TYPE: crate::ColumnType = T::TYPE;
+        const NULLABLE: bool = T::NULLABLE;
+
+        fn to_value(&self) -> crate::Value {
+            crate::ToColumn::to_value(self)
         }
     }
 

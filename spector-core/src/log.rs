@@ -214,6 +214,38 @@ impl TableSpec {
     pub fn position(&self, column: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == column)
     }
+
+    /// The columns a table that has the columns `existing` lacks, in the
+    /// declared order: what `migrate` adds to a table created before its
+    /// record type gained fields. Names compare in any case, as SQL
+    /// compares unquoted names.
+    ///
+    /// ```
+    /// use spector_core::backend::{ColumnDecl, LogSpec, SchemaSpec, TableDecl};
+    ///
+    /// const COLUMNS: &[ColumnDecl] = &[
+    ///     ColumnDecl::of::<uuid::Uuid>("id"),
+    ///     ColumnDecl::of::<String>("title"),
+    ///     ColumnDecl::of::<Option<i32>>("priority"),
+    /// ];
+    /// let mut schema = SchemaSpec::new("Ticket", 0, &[]);
+    /// schema.table = Some(TableDecl { name: "tickets", columns: COLUMNS });
+    /// let log = LogSpec::new("tickets_events", vec![schema]).unwrap();
+    /// let table = &log.materialized_tables()[0];
+    /// let missing = table.missing_columns(&["ID", "title"]);
+    /// assert_eq!(missing.len(), 1);
+    /// assert_eq!(missing[0].name().as_str(), "priority");
+    /// ```
+    pub fn missing_columns(&self, existing: &[impl AsRef<str>]) -> Vec<&ColumnSpec> {
+        self.columns
+            .iter()
+            .filter(|column| {
+                !existing
+                    .iter()
+                    .any(|name| name.as_ref().eq_ignore_ascii_case(column.name.as_str()))
+            })
+            .collect()
+    }
 }
 
 /// An event log, resolved: its table, its record types, its link tables and
@@ -226,6 +258,7 @@ pub struct LogSpec {
     links: Vec<LinkSpec>,
     tables: Vec<TableSpec>,
     hashed: bool,
+    name: Option<&'static str>,
 }
 
 impl LogSpec {
@@ -341,7 +374,31 @@ impl LogSpec {
             links,
             tables,
             hashed: false,
+            name: None,
         })
+    }
+
+    /// The same log, named after its Rust type (`BasicChatEvents`), which
+    /// errors then name: [`Error::NotMigrated`] says which `migrate` to call.
+    pub fn named(self, name: &'static str) -> Self {
+        Self {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// The Rust name of the log's type, when the log was [`named`](LogSpec::named)
+    /// (`event_log!` names every log it declares).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    /// True when `table` is one of this log's tables: its event table, a
+    /// link table or a materialized table.
+    pub fn owns_table(&self, table: &str) -> bool {
+        self.table == table
+            || self.links.iter().any(|link| link.table == table)
+            || self.tables.iter().any(|spec| spec.table == table)
     }
 
     /// The same log, a hash chain when `hashed` (`event_log!`'s
@@ -453,13 +510,14 @@ impl LogCell {
     }
 
     /// The spec, built by [`LogSpec::new`] on first use, a hash chain
-    /// when `hashed`.
+    /// when `hashed`, named `name` (the log type's Rust name).
     ///
     /// # Errors
     ///
     /// A misdeclared log gives [`Error::InvalidLog`] on every call.
     pub fn get_or_init(
         &'static self,
+        name: &'static str,
         table: &'static str,
         hashed: bool,
         schemas: impl FnOnce() -> Vec<SchemaSpec>,
@@ -467,7 +525,7 @@ impl LogCell {
         self.0
             .get_or_init(|| {
                 LogSpec::new(table, schemas())
-                    .map(|spec| spec.with_hash_chain(hashed))
+                    .map(|spec| spec.with_hash_chain(hashed).named(name))
                     .map_err(|e| e.to_string())
             })
             .as_ref()

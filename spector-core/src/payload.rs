@@ -14,11 +14,67 @@ use crate::invalid::Invalid;
 /// refuses them before writing.
 pub const MAX_PAYLOAD_DEPTH: usize = 64;
 
+/// The largest payload a store accepts unless told otherwise
+/// ([`Store::with_max_payload_bytes`](crate::Store::with_max_payload_bytes)):
+/// 1 MiB of JSON text. Events are read whole on every replay, so a payload
+/// this large is already a file's content rather than a change.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+/// True when the JSON text of `attrs` is at most `limit` bytes. The text is
+/// counted, not kept, and the count stops as soon as it passes the limit.
+pub(crate) fn fits(attrs: &Attrs, limit: usize) -> bool {
+    /// A writer that only counts, and fails once past its limit.
+    struct Count {
+        bytes: usize,
+        limit: usize,
+    }
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes += buf.len();
+            if self.bytes > self.limit {
+                Err(std::io::ErrorKind::FileTooLarge.into())
+            } else {
+                Ok(buf.len())
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    serde_json::to_writer(Count { bytes: 0, limit }, attrs.as_map()).is_ok()
+}
+
+/// Drops `attrs` without recursion, however deeply its values nest (the
+/// recursive drop of a value nested 100,000 levels deep would overflow the
+/// stack).
+pub(crate) fn dismantle(attrs: Attrs) {
+    let mut values: Vec<Value> = attrs.into_map().into_iter().map(|(_, v)| v).collect();
+    while let Some(value) = values.pop() {
+        match value {
+            Value::Array(items) => values.extend(items),
+            Value::Object(map) => values.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
 /// Serializes `value` into attrs, refusing what no backend would store and
 /// read back as it was: a value that is not a JSON object, a float that is
 /// not finite (JSON has no NaN or infinity), and whatever [`check`] refuses.
 pub(crate) fn encode(value: &impl Serialize) -> Result<Attrs, Invalid> {
-    let value = serde_path_to_error::serialize(value, Finite(serde_json::value::Serializer))
+    encode_as(value, None)
+}
+
+/// [`encode`] for the payload of the action called `action`: a value that
+/// is not a JSON object is refused naming the action.
+pub(crate) fn encode_payload(action: &str, value: &impl Serialize) -> Result<Attrs, Invalid> {
+    encode_as(value, Some(action))
+}
+
+/// [`encode`], naming `action` (when given) in the refusal of a value that
+/// is not a JSON object.
+fn encode_as(value: &impl Serialize, action: Option<&str>) -> Result<Attrs, Invalid> {
+    let value = serde_path_to_error::serialize(value, Finite::at(serde_json::value::Serializer, 0))
         .map_err(|error| {
             let path = error.path().to_string();
             let field = if path == "?" || path == "." {
@@ -30,15 +86,21 @@ pub(crate) fn encode(value: &impl Serialize) -> Result<Attrs, Invalid> {
         })?;
     let attrs = match value {
         Value::Object(map) => Attrs::from_map(map),
-        other => {
-            return Err(Invalid::new(
-                "payload",
-                format!("must serialize to a JSON object, got {other}"),
-            ))
-        }
+        other => return Err(Invalid::new("payload", not_an_object(action, &other))),
     };
     check(&attrs)?;
     Ok(attrs)
+}
+
+/// The message for a payload that serialized to `value`, not to an object.
+fn not_an_object(action: Option<&str>, value: &Value) -> String {
+    match action {
+        Some(action) => format!(
+            "the payload of `{action}` must serialize to a JSON object \
+             (a struct with named fields, or a map), got {value}"
+        ),
+        None => format!("must serialize to a JSON object, got {value}"),
+    }
 }
 
 /// Refuses attrs that a backend would not store and read back unchanged:
@@ -75,10 +137,9 @@ fn check_value(value: &Value, depth: usize, path: &mut String) -> Result<(), Inv
             path.as_str(),
             "contains a NUL character (\\u0000), which PostgreSQL cannot store",
         )),
-        Value::Array(_) | Value::Object(_) if depth > MAX_PAYLOAD_DEPTH => Err(Invalid::new(
-            path.as_str(),
-            format!("nests deeper than {MAX_PAYLOAD_DEPTH} levels, the most a payload may"),
-        )),
+        Value::Array(_) | Value::Object(_) if depth > MAX_PAYLOAD_DEPTH => {
+            Err(Invalid::new(path.as_str(), too_deep()))
+        }
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
                 let length = path.len();
@@ -103,16 +164,55 @@ fn check_value(value: &Value, depth: usize, path: &mut String) -> Result<(), Inv
     }
 }
 
-/// A serializer that refuses non-finite floats and otherwise does what the
-/// serializer it wraps does (serde_json would write them as `null`).
-struct Finite<S>(S);
+/// A serializer that refuses non-finite floats and nesting deeper than
+/// [`MAX_PAYLOAD_DEPTH`], and otherwise does what the serializer it wraps
+/// does (serde_json would write non-finite floats as `null`).
+///
+/// The depth is counted as containers are opened, before the value inside
+/// is walked, so a value nested 100,000 levels deep is refused at level 65
+/// instead of overflowing the stack. (Enum variants that serde writes as
+/// an object around their content are not counted here; [`check`] counts
+/// them exactly afterwards.)
+struct Finite<S> {
+    inner: S,
+    /// The containers open around the value this serializer writes.
+    depth: usize,
+}
 
-/// A value serialized through [`Finite`].
-struct Guarded<'a, T: ?Sized>(&'a T);
+impl<S> Finite<S> {
+    /// The serializer of a value inside a container at `depth`.
+    fn at(inner: S, depth: usize) -> Self {
+        Self { inner, depth }
+    }
+}
+
+impl<S: Serializer> Finite<S> {
+    /// The depth of a container this serializer opens; an error past
+    /// [`MAX_PAYLOAD_DEPTH`].
+    fn open(&self) -> Result<usize, S::Error> {
+        let depth = self.depth + 1;
+        if depth > MAX_PAYLOAD_DEPTH {
+            Err(ser::Error::custom(too_deep()))
+        } else {
+            Ok(depth)
+        }
+    }
+}
+
+/// The message for nesting deeper than [`MAX_PAYLOAD_DEPTH`].
+fn too_deep() -> String {
+    format!("nests deeper than {MAX_PAYLOAD_DEPTH} levels, the most a payload may")
+}
+
+/// A value serialized through [`Finite`], inside containers `depth` deep.
+struct Guarded<'a, T: ?Sized> {
+    value: &'a T,
+    depth: usize,
+}
 
 impl<T: ?Sized + Serialize> Serialize for Guarded<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(Finite(serializer))
+        self.value.serialize(Finite::at(serializer, self.depth))
     }
 }
 
@@ -136,7 +236,7 @@ impl<S: Serializer> Serializer for Finite<S> {
 
     fn serialize_f32(self, v: f32) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
-            self.0.serialize_f32(v)
+            self.inner.serialize_f32(v)
         } else {
             Err(not_finite(f64::from(v)))
         }
@@ -144,82 +244,85 @@ impl<S: Serializer> Serializer for Finite<S> {
 
     fn serialize_f64(self, v: f64) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
-            self.0.serialize_f64(v)
+            self.inner.serialize_f64(v)
         } else {
             Err(not_finite(v))
         }
     }
 
     fn serialize_bool(self, v: bool) -> Result<S::Ok, S::Error> {
-        self.0.serialize_bool(v)
+        self.inner.serialize_bool(v)
     }
 
     fn serialize_i8(self, v: i8) -> Result<S::Ok, S::Error> {
-        self.0.serialize_i8(v)
+        self.inner.serialize_i8(v)
     }
 
     fn serialize_i16(self, v: i16) -> Result<S::Ok, S::Error> {
-        self.0.serialize_i16(v)
+        self.inner.serialize_i16(v)
     }
 
     fn serialize_i32(self, v: i32) -> Result<S::Ok, S::Error> {
-        self.0.serialize_i32(v)
+        self.inner.serialize_i32(v)
     }
 
     fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
-        self.0.serialize_i64(v)
+        self.inner.serialize_i64(v)
     }
 
     fn serialize_i128(self, v: i128) -> Result<S::Ok, S::Error> {
-        self.0.serialize_i128(v)
+        self.inner.serialize_i128(v)
     }
 
     fn serialize_u8(self, v: u8) -> Result<S::Ok, S::Error> {
-        self.0.serialize_u8(v)
+        self.inner.serialize_u8(v)
     }
 
     fn serialize_u16(self, v: u16) -> Result<S::Ok, S::Error> {
-        self.0.serialize_u16(v)
+        self.inner.serialize_u16(v)
     }
 
     fn serialize_u32(self, v: u32) -> Result<S::Ok, S::Error> {
-        self.0.serialize_u32(v)
+        self.inner.serialize_u32(v)
     }
 
     fn serialize_u64(self, v: u64) -> Result<S::Ok, S::Error> {
-        self.0.serialize_u64(v)
+        self.inner.serialize_u64(v)
     }
 
     fn serialize_u128(self, v: u128) -> Result<S::Ok, S::Error> {
-        self.0.serialize_u128(v)
+        self.inner.serialize_u128(v)
     }
 
     fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {
-        self.0.serialize_char(v)
+        self.inner.serialize_char(v)
     }
 
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
-        self.0.serialize_str(v)
+        self.inner.serialize_str(v)
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<S::Ok, S::Error> {
-        self.0.serialize_bytes(v)
+        self.inner.serialize_bytes(v)
     }
 
     fn serialize_none(self) -> Result<S::Ok, S::Error> {
-        self.0.serialize_none()
+        self.inner.serialize_none()
     }
 
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<S::Ok, S::Error> {
-        self.0.serialize_some(&Guarded(value))
+        self.inner.serialize_some(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn serialize_unit(self) -> Result<S::Ok, S::Error> {
-        self.0.serialize_unit()
+        self.inner.serialize_unit()
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<S::Ok, S::Error> {
-        self.0.serialize_unit_struct(name)
+        self.inner.serialize_unit_struct(name)
     }
 
     fn serialize_unit_variant(
@@ -228,7 +331,7 @@ impl<S: Serializer> Serializer for Finite<S> {
         index: u32,
         variant: &'static str,
     ) -> Result<S::Ok, S::Error> {
-        self.0.serialize_unit_variant(name, index, variant)
+        self.inner.serialize_unit_variant(name, index, variant)
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -236,7 +339,13 @@ impl<S: Serializer> Serializer for Finite<S> {
         name: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
-        self.0.serialize_newtype_struct(name, &Guarded(value))
+        self.inner.serialize_newtype_struct(
+            name,
+            &Guarded {
+                value,
+                depth: self.depth,
+            },
+        )
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -246,16 +355,29 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
-        self.0
-            .serialize_newtype_variant(name, index, variant, &Guarded(value))
+        self.inner.serialize_newtype_variant(
+            name,
+            index,
+            variant,
+            &Guarded {
+                value,
+                depth: self.depth,
+            },
+        )
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        self.0.serialize_seq(len).map(Finite)
+        let depth = self.open()?;
+        self.inner
+            .serialize_seq(len)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        self.0.serialize_tuple(len).map(Finite)
+        let depth = self.open()?;
+        self.inner
+            .serialize_tuple(len)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_tuple_struct(
@@ -263,7 +385,10 @@ impl<S: Serializer> Serializer for Finite<S> {
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        self.0.serialize_tuple_struct(name, len).map(Finite)
+        let depth = self.open()?;
+        self.inner
+            .serialize_tuple_struct(name, len)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_tuple_variant(
@@ -273,13 +398,17 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        self.0
+        let depth = self.open()?;
+        self.inner
             .serialize_tuple_variant(name, index, variant, len)
-            .map(Finite)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        self.0.serialize_map(len).map(Finite)
+        let depth = self.open()?;
+        self.inner
+            .serialize_map(len)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_struct(
@@ -287,7 +416,10 @@ impl<S: Serializer> Serializer for Finite<S> {
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        self.0.serialize_struct(name, len).map(Finite)
+        let depth = self.open()?;
+        self.inner
+            .serialize_struct(name, len)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn serialize_struct_variant(
@@ -297,13 +429,14 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        self.0
+        let depth = self.open()?;
+        self.inner
             .serialize_struct_variant(name, index, variant, len)
-            .map(Finite)
+            .map(|inner| Finite::at(inner, depth))
     }
 
     fn is_human_readable(&self) -> bool {
-        self.0.is_human_readable()
+        self.inner.is_human_readable()
     }
 }
 
@@ -312,11 +445,14 @@ impl<S: ser::SerializeSeq> ser::SerializeSeq for Finite<S> {
     type Error = S::Error;
 
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_element(&Guarded(value))
+        self.inner.serialize_element(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -325,11 +461,14 @@ impl<S: ser::SerializeTuple> ser::SerializeTuple for Finite<S> {
     type Error = S::Error;
 
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_element(&Guarded(value))
+        self.inner.serialize_element(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -338,11 +477,14 @@ impl<S: ser::SerializeTupleStruct> ser::SerializeTupleStruct for Finite<S> {
     type Error = S::Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_field(&Guarded(value))
+        self.inner.serialize_field(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -351,11 +493,14 @@ impl<S: ser::SerializeTupleVariant> ser::SerializeTupleVariant for Finite<S> {
     type Error = S::Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_field(&Guarded(value))
+        self.inner.serialize_field(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -364,15 +509,21 @@ impl<S: ser::SerializeMap> ser::SerializeMap for Finite<S> {
     type Error = S::Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), S::Error> {
-        self.0.serialize_key(&Guarded(key))
+        self.inner.serialize_key(&Guarded {
+            value: key,
+            depth: self.depth,
+        })
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_value(&Guarded(value))
+        self.inner.serialize_value(&Guarded {
+            value,
+            depth: self.depth,
+        })
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -385,15 +536,21 @@ impl<S: ser::SerializeStruct> ser::SerializeStruct for Finite<S> {
         key: &'static str,
         value: &T,
     ) -> Result<(), S::Error> {
-        self.0.serialize_field(key, &Guarded(value))
+        self.inner.serialize_field(
+            key,
+            &Guarded {
+                value,
+                depth: self.depth,
+            },
+        )
     }
 
     fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
-        self.0.skip_field(key)
+        self.inner.skip_field(key)
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 
@@ -406,15 +563,21 @@ impl<S: ser::SerializeStructVariant> ser::SerializeStructVariant for Finite<S> {
         key: &'static str,
         value: &T,
     ) -> Result<(), S::Error> {
-        self.0.serialize_field(key, &Guarded(value))
+        self.inner.serialize_field(
+            key,
+            &Guarded {
+                value,
+                depth: self.depth,
+            },
+        )
     }
 
     fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
-        self.0.skip_field(key)
+        self.inner.skip_field(key)
     }
 
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 

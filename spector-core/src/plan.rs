@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::action::{self, RecordAction};
-use crate::attrs::{reserved, Attrs};
+use crate::attrs::{reserved, unknown_keys, Attrs};
 use crate::error::{Error, Result};
-use crate::event::{next_timestamp, Event, EventMeta, NewEvent};
+use crate::event::{next_timestamp, now_micros, Event, EventMeta, NewEvent, MAX_CLOCK_LEAD};
 use crate::hash::EventHash;
 use crate::history::History;
 use crate::id::Id;
@@ -15,6 +15,7 @@ use crate::invalid::Invalid;
 use crate::link::Link;
 use crate::log::{EventLog, TableSpec};
 use crate::materialized::{Row, RowWrite};
+use crate::payload;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
 use crate::storage::{ChainTail, HistoryStart, PlanInput, Planned, RecordRef, Sealed, WritePlan};
@@ -61,10 +62,19 @@ pub(crate) struct Payload<R: Evented> {
 }
 
 impl<R: Evented> Payload<R> {
-    /// Encodes `action` as it will be stored: a JSON object, numbers
-    /// canonicalized as `jsonb` stores them, and no reserved key.
-    pub(crate) fn of(action: &R::Action) -> Result<Self> {
+    /// Encodes `action` as it will be stored: a JSON object of at most
+    /// `limit` bytes of JSON text, numbers canonicalized as `jsonb` stores
+    /// them, and no reserved key.
+    pub(crate) fn of(action: &R::Action, limit: usize) -> Result<Self> {
         let mut stored = action.encode()?;
+        if !payload::fits(&stored, limit) {
+            payload::dismantle(stored);
+            return Err(Error::PayloadTooLarge {
+                record_type: R::NAME,
+                action: action.name().to_owned(),
+                limit,
+            });
+        }
         refuse_reserved_keys(&stored)?;
         stored.canonicalize_numbers();
         let code = action.code();
@@ -76,7 +86,21 @@ impl<R: Evented> Payload<R> {
     /// The action called `name` with `attrs` as its payload (the by-name
     /// path): decoded, then encoded like a typed action, so both paths
     /// store the same row.
-    fn by_name(name: &str, attrs: Attrs) -> Result<Self> {
+    fn by_name(name: &str, attrs: Attrs, limit: usize) -> Result<Self> {
+        // Checked before anything walks the attrs recursively (decoding,
+        // dropping): a value nested deeper than a payload may is refused
+        // and taken apart without recursion.
+        if let Err(invalid) = payload::check(&attrs) {
+            payload::dismantle(attrs);
+            return Err(invalid.into());
+        }
+        if !payload::fits(&attrs, limit) {
+            return Err(Error::PayloadTooLarge {
+                record_type: R::NAME,
+                action: name.to_owned(),
+                limit,
+            });
+        }
         if name == "savepoint" {
             return Err(Error::ReservedAction {
                 record_type: R::NAME,
@@ -89,8 +113,23 @@ impl<R: Evented> Payload<R> {
         };
         let code = R::Action::code_of(name).ok_or_else(unknown)?;
         refuse_reserved_keys(&attrs)?;
-        let action = R::Action::decode(code, attrs)?.ok_or_else(unknown)?;
-        Self::of(&action)
+        // Keys the payload type does not know are ignored, as Ecto's `cast`
+        // ignores them, unless the payload does not decode: then a misspelt
+        // key is the likely cause, and it is named beside the field it left
+        // missing.
+        let (decoded, ignored) = unknown_keys::collect(|| R::Action::decode(code, attrs));
+        let action = match decoded {
+            Ok(action) => action.ok_or_else(unknown)?,
+            Err(mut invalid) => {
+                for key in ignored {
+                    let message =
+                        format!("unknown key `{key}`: the `{name}` payload has no such field");
+                    invalid.add(key, message);
+                }
+                return Err(invalid.into());
+            }
+        };
+        Self::of(&action, limit)
     }
 }
 
@@ -124,31 +163,41 @@ pub(crate) struct Change<R: Changeset> {
 
 impl<R: Changeset> Change<R> {
     /// A new record, created by `action`.
-    pub(crate) fn insert(event_id: Option<Uuid>, action: &R::Action) -> Result<Self> {
+    pub(crate) fn insert(event_id: Option<Uuid>, action: &R::Action, limit: usize) -> Result<Self> {
         Ok(Self {
             record: None,
             event_id,
-            step: Step::Insert(Payload::of(action)?),
+            step: Step::Insert(Payload::of(action, limit)?),
             span: tracing::Span::none(),
         })
     }
 
     /// A new record, created by the action called `name`.
-    pub(crate) fn insert_by_name(event_id: Option<Uuid>, name: &str, attrs: Attrs) -> Result<Self> {
+    pub(crate) fn insert_by_name(
+        event_id: Option<Uuid>,
+        name: &str,
+        attrs: Attrs,
+        limit: usize,
+    ) -> Result<Self> {
         Ok(Self {
             record: None,
             event_id,
-            step: Step::Insert(Payload::by_name(name, attrs)?),
+            step: Step::Insert(Payload::by_name(name, attrs, limit)?),
             span: tracing::Span::none(),
         })
     }
 
     /// `action` applied to the record `id`.
-    pub(crate) fn execute(event_id: Option<Uuid>, id: Id<R>, action: &R::Action) -> Result<Self> {
+    pub(crate) fn execute(
+        event_id: Option<Uuid>,
+        id: Id<R>,
+        action: &R::Action,
+        limit: usize,
+    ) -> Result<Self> {
         Ok(Self {
             record: Some(id.uuid()),
             event_id,
-            step: Step::Execute(Payload::of(action)?),
+            step: Step::Execute(Payload::of(action, limit)?),
             span: tracing::Span::none(),
         })
     }
@@ -159,11 +208,12 @@ impl<R: Changeset> Change<R> {
         id: Id<R>,
         name: &str,
         attrs: Attrs,
+        limit: usize,
     ) -> Result<Self> {
         Ok(Self {
             record: Some(id.uuid()),
             event_id,
-            step: Step::Execute(Payload::by_name(name, attrs)?),
+            step: Step::Execute(Payload::by_name(name, attrs, limit)?),
             span: tracing::Span::none(),
         })
     }
@@ -318,10 +368,10 @@ impl<R: Changeset> WritePlan for Change<R> {
         let state = self.current_state(id, &history)?;
         let latest = match (history.last(), &tail) {
             (Some(event), Some(tail)) if tail.inserted_at > event.inserted_at => {
-                Some((tail.inserted_at, id))
+                Some((tail.inserted_at, tail.event_id))
             }
             (Some(event), _) => Some((event.inserted_at, event.id)),
-            (None, tail) => tail.as_ref().map(|tail| (tail.inserted_at, id)),
+            (None, tail) => tail.as_ref().map(|tail| (tail.inserted_at, tail.event_id)),
         };
         let meta = EventMeta {
             id,
@@ -516,8 +566,20 @@ pub(crate) fn timestamp_after<R: Evented>(
     latest: Option<(DateTime<Utc>, Uuid)>,
     id: Uuid,
 ) -> Result<DateTime<Utc>> {
+    let table = || R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string());
+    let now = now_micros();
+    if let Some((inserted_at, event_id)) = latest {
+        if inserted_at - now > MAX_CLOCK_LEAD {
+            return Err(Error::EventInFuture {
+                table: table(),
+                event_id,
+                inserted_at,
+                now,
+            });
+        }
+    }
     next_timestamp(latest.map(|(time, _)| time)).ok_or_else(|| Error::CorruptEvent {
-        table: R::Log::spec().map_or_else(|_| String::new(), |log| log.table().to_string()),
+        table: table(),
         event_id: latest.map_or(id, |(_, event)| event),
         reason: "no event can follow it: its time is the last one Spector stores".to_owned(),
     })

@@ -187,6 +187,8 @@ impl RecordRef {
 /// its time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainTail {
+    /// Its id.
+    pub event_id: Uuid,
     /// Its stored hash (`None` for a row without one).
     pub hash: Option<Vec<u8>>,
     /// Its time.

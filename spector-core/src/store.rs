@@ -16,6 +16,7 @@ use crate::history::OwnEvents;
 use crate::id::IntoId;
 use crate::link::RecordLink;
 use crate::log::{EventLog, LogSpec};
+use crate::payload::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::plan::Change;
 use crate::record::{Changeset, Evented};
 use crate::replay::Replay;
@@ -64,6 +65,8 @@ pub trait Connect: Storage + Sized {
 #[derive(Debug, Clone)]
 pub struct Store<B> {
     backend: B,
+    /// The largest action payload accepted, in bytes of JSON text.
+    max_payload_bytes: usize,
 }
 
 impl<B: Connect> Store<B> {
@@ -80,7 +83,44 @@ impl<B: Connect> Store<B> {
 impl<B: Storage> Store<B> {
     /// A store over an opened backend.
     pub fn new(backend: B) -> Self {
-        Self { backend }
+        Self {
+            backend,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+        }
+    }
+
+    /// The same store, accepting action payloads of up to `bytes` bytes of
+    /// JSON text (the default is [`DEFAULT_MAX_PAYLOAD_BYTES`], 1 MiB). A
+    /// larger payload is refused with [`Error::PayloadTooLarge`] before
+    /// anything is written. The limit applies to the payloads of writes
+    /// and batches; savepoints, which the store writes itself, and rows
+    /// imported by `bringup` are not limited.
+    ///
+    /// A write holds about three copies of its payload at its peak (the
+    /// typed value, its JSON object and the text sent to the database), so
+    /// the limit also bounds a write's memory.
+    ///
+    /// ```
+    /// # async fn demo() -> spector::Result<()> {
+    /// use spector::Store;
+    /// let store = Store::<spector::sqlite::Sqlite>::connect("sqlite::memory:")
+    ///     .await?
+    ///     .with_max_payload_bytes(64 * 1024);
+    /// assert_eq!(store.max_payload_bytes(), 64 * 1024);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_max_payload_bytes(self, bytes: usize) -> Self {
+        Self {
+            max_payload_bytes: bytes,
+            ..self
+        }
+    }
+
+    /// The largest action payload this store accepts, in bytes of JSON
+    /// text.
+    pub fn max_payload_bytes(&self) -> usize {
+        self.max_payload_bytes
     }
 
     /// The backend, for what only it offers.
@@ -98,6 +138,7 @@ impl<B: Storage> Store<B> {
         let log = L::spec()?;
         let span = tracing::info_span!(target: "spector", "spector.migrate", table = %log.table());
         self.backend.migrate(log).instrument(span).await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Drops the tables of event log `L`, and every event in them.
@@ -110,6 +151,7 @@ impl<B: Storage> Store<B> {
         let span =
             tracing::info_span!(target: "spector", "spector.migrate_down", table = %log.table());
         self.backend.migrate_down(log).instrument(span).await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Creates a record with the `insert` action carrying `payload`: a new
@@ -136,11 +178,13 @@ impl<B: Storage> Store<B> {
         A: RecordAction,
         A::Record: Changeset,
     {
-        self.write(Change::<A::Record>::insert(None, &action)?)
+        self.write(Change::<A::Record>::insert(None, &action, self.max_payload_bytes)?)
             .await
     }
 
-    /// Applies the `update` action carrying `payload` to a record.
+    /// Applies the `update` action carrying `payload` to a record: only for
+    /// a type that declares `update` (`#[evented(actions(update = …))]`),
+    /// a compile error on any other.
     ///
     /// # Errors
     ///
@@ -148,9 +192,13 @@ impl<B: Storage> Store<B> {
     pub async fn update<R: Changeset>(
         &self,
         record: impl IntoId<R>,
-        payload: <R::Action as RecordAction>::UpdatePayload,
-    ) -> Result<R> {
-        self.execute(record, R::Action::update(payload)).await
+        payload: <R::Action as crate::action::Updatable>::UpdatePayload,
+    ) -> Result<R>
+    where
+        R::Action: crate::action::Updatable,
+    {
+        let action = <R::Action as crate::action::Updatable>::update(payload);
+        self.execute(record, action).await
     }
 
     /// Applies `action` (owned, or borrowed to keep it for a retry) to a
@@ -168,7 +216,12 @@ impl<B: Storage> Store<B> {
         record: impl IntoId<R>,
         action: impl Borrow<R::Action>,
     ) -> Result<R> {
-        self.write(Change::execute(None, record.into_id(), action.borrow())?)
+        self.write(Change::execute(
+            None,
+            record.into_id(),
+            action.borrow(),
+            self.max_payload_bytes,
+        )?)
             .await
     }
 
@@ -182,7 +235,12 @@ impl<B: Storage> Store<B> {
     /// [`Error::ReservedAction`] for `savepoint`, [`Error::Invalid`] when
     /// the payload does not decode, and those of [`insert`](Store::insert).
     pub async fn insert_by_name<R: Changeset>(&self, action: &str, payload: Attrs) -> Result<R> {
-        self.write(Change::<R>::insert_by_name(None, action, payload)?)
+        self.write(Change::<R>::insert_by_name(
+            None,
+            action,
+            payload,
+            self.max_payload_bytes,
+        )?)
             .await
     }
 
@@ -204,6 +262,7 @@ impl<B: Storage> Store<B> {
             record.into_id(),
             action,
             payload,
+            self.max_payload_bytes,
         )?)
         .await
     }
@@ -242,6 +301,7 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, fold)
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Every event of the record, oldest first, with links.
@@ -316,6 +376,7 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, fold)
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Every event of the record of `event` up to and including `event`.
@@ -437,6 +498,7 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, VerifyChain::new(kept))
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// The events of type `R` selected by `filter`, with links, read by
@@ -464,6 +526,7 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, CollectEvents::default())
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// The events of the record `parent_id` from `start` on if it is an
@@ -485,6 +548,7 @@ impl<B: Storage> Store<B> {
             .fold_events(log, query, fold)
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Runs `change` in one span naming the log, the record type, the
@@ -500,7 +564,8 @@ impl<B: Storage> Store<B> {
             .backend
             .write(log, change)
             .instrument(span.clone())
-            .await;
+            .await
+            .map_err(|error| error.in_log(log));
         if let Err(error) = &result {
             span.in_scope(
                 || tracing::debug!(target: "spector", %error, "write refused; nothing written"),
@@ -588,7 +653,11 @@ impl<B: Storage> Idempotent<'_, B> {
         A: RecordAction,
         A::Record: Changeset,
     {
-        let change = Change::<A::Record>::insert(Some(self.event_id), &action)?;
+        let change = Change::<A::Record>::insert(
+            Some(self.event_id),
+            &action,
+            self.store.max_payload_bytes,
+        )?;
         self.store.write(change).await
     }
 
@@ -600,9 +669,13 @@ impl<B: Storage> Idempotent<'_, B> {
     pub async fn update<R: Changeset>(
         &self,
         record: impl IntoId<R>,
-        payload: <R::Action as RecordAction>::UpdatePayload,
-    ) -> Result<R> {
-        self.execute(record, R::Action::update(payload)).await
+        payload: <R::Action as crate::action::Updatable>::UpdatePayload,
+    ) -> Result<R>
+    where
+        R::Action: crate::action::Updatable,
+    {
+        let action = <R::Action as crate::action::Updatable>::update(payload);
+        self.execute(record, action).await
     }
 
     /// [`Store::execute`] as the event `event_id`.
@@ -615,7 +688,12 @@ impl<B: Storage> Idempotent<'_, B> {
         record: impl IntoId<R>,
         action: impl Borrow<R::Action>,
     ) -> Result<R> {
-        let change = Change::execute(Some(self.event_id), record.into_id(), action.borrow())?;
+        let change = Change::execute(
+            Some(self.event_id),
+            record.into_id(),
+            action.borrow(),
+            self.store.max_payload_bytes,
+        )?;
         self.store.write(change).await
     }
 
@@ -625,7 +703,12 @@ impl<B: Storage> Idempotent<'_, B> {
     ///
     /// Those of [`Store::insert_by_name`], and [`Error::EventIdConflict`].
     pub async fn insert_by_name<R: Changeset>(&self, action: &str, payload: Attrs) -> Result<R> {
-        let change = Change::<R>::insert_by_name(Some(self.event_id), action, payload)?;
+        let change = Change::<R>::insert_by_name(
+            Some(self.event_id),
+            action,
+            payload,
+            self.store.max_payload_bytes,
+        )?;
         self.store.write(change).await
     }
 
@@ -641,7 +724,13 @@ impl<B: Storage> Idempotent<'_, B> {
         payload: Attrs,
     ) -> Result<R> {
         let change =
-            Change::execute_by_name(Some(self.event_id), record.into_id(), action, payload)?;
+            Change::execute_by_name(
+                Some(self.event_id),
+                record.into_id(),
+                action,
+                payload,
+                self.store.max_payload_bytes,
+            )?;
         self.store.write(change).await
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use spector::{event_log, Evented, Id};
 use spector_core::action::{
-    self, custom_action_code, is_built_in_code, ActionName, BUILT_INS, FIRST_CUSTOM_CODE,
+    self, custom_action_code, is_built_in_code, ActionName, Updatable, BUILT_INS, FIRST_CUSTOM_CODE,
 };
 use spector_core::{attrs, Attrs, Invalid, RecordAction};
 
@@ -13,18 +13,31 @@ struct Note {
     text: String,
 }
 
+/// A newtype: serde writes it as the string it holds, not as an object,
+/// which the derive cannot see from its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Label(String);
+
+/// A type without `update`.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(
     log = DocEvents,
-    actions(edit, tag = 17, soft_delete(alias = archive), note(payload = Note, code = 40))
+    actions(edit, tag = 17, soft_delete(alias = archive), note(payload = Note, code = 40), label = Label)
 )]
 struct Doc {
     id: Id<Doc>,
 }
 
+/// A type that declares `update`, with a payload type.
+#[derive(Debug, Clone, Default, PartialEq, Evented)]
+#[evented(log = DocEvents, actions(update = Note))]
+struct Memo {
+    id: Id<Memo>,
+}
+
 event_log!(DocEvents {
     table: "doc_events",
-    schemas: [Doc]
+    schemas: [Doc, Memo]
 });
 
 #[test]
@@ -87,10 +100,6 @@ fn generated_names_list_every_action_and_alias_with_its_code() {
                 code: 1
             },
             ActionName {
-                name: "update",
-                code: 2
-            },
-            ActionName {
                 name: "edit",
                 code: custom_action_code("edit")
             },
@@ -110,7 +119,55 @@ fn generated_names_list_every_action_and_alias_with_its_code() {
                 name: "note",
                 code: 40
             },
+            ActionName {
+                name: "label",
+                code: custom_action_code("label")
+            },
         ]
+    );
+}
+
+#[test]
+fn update_is_an_action_only_of_a_type_that_declares_it() {
+    assert_eq!(DocAction::code_of("update"), None);
+    assert_eq!(DocAction::name_of(action::UPDATE), None);
+    assert!(DocAction::decode(action::UPDATE, attrs! { "text": "x" })
+        .unwrap()
+        .is_none());
+
+    assert_eq!(
+        MemoAction::NAMES,
+        [
+            ActionName {
+                name: "insert",
+                code: 1
+            },
+            ActionName {
+                name: "update",
+                code: 2
+            },
+        ]
+    );
+    let update = MemoAction::update(Note { text: "x".into() });
+    assert_eq!((update.name(), update.code()), ("update", action::UPDATE));
+    match MemoAction::decode(action::UPDATE, attrs! { "text": "x" }).unwrap() {
+        Some(MemoAction::Update(Note { text })) => assert_eq!(text, "x"),
+        other => panic!("expected an update, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_payload_that_is_not_an_object_is_invalid_naming_its_action() {
+    let invalid = DocAction::Label(Label("urgent".into()))
+        .encode()
+        .unwrap_err();
+    assert_eq!(
+        invalid,
+        Invalid::new(
+            "payload",
+            "the payload of `label` must serialize to a JSON object (a struct with named \
+             fields, or a map), got \"urgent\""
+        )
     );
 }
 
@@ -134,7 +191,6 @@ fn each_variant_has_its_name_and_code() {
     let archive = custom_action_code("archive");
     let actions = [
         (DocAction::Insert(Attrs::new()), "insert", 1),
-        (DocAction::Update(Attrs::new()), "update", 2),
         (
             DocAction::Edit(Attrs::new()),
             "edit",

@@ -84,6 +84,7 @@ impl Memory {
     /// The newest row, as a hashed log's tail.
     fn tail(&self) -> Option<ChainTail> {
         self.rows.lock().unwrap().last().map(|event| ChainTail {
+            event_id: event.id,
             hash: event.hash.clone(),
             inserted_at: event.inserted_at,
         })
@@ -264,7 +265,7 @@ struct Correction {
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(
     log = NotebookEvents,
-    actions(note, correct = Correction),
+    actions(update, note, correct = Correction),
     links(corrects = "previous_id", mentions),
     version = 3
 )]
@@ -605,6 +606,30 @@ fn prepare_event_sees_the_event_as_it_is_stored() {
         assert_eq!(links, event.links);
     }
     assert_eq!(events[1].links, [Link::new("counts", tally.id.uuid())]);
+}
+
+#[test]
+fn update_by_name_is_an_unknown_action_of_a_type_without_update() {
+    let store = tally_store();
+    let tally: Tally = run(store.insert(attrs! {})).unwrap();
+    let refused = run(store.execute_by_name(tally.id, "update", attrs! { "whatever": 1 }));
+    match refused {
+        Err(error @ Error::UnknownAction { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.starts_with("Tally has no action `update`"),
+                "{message}"
+            );
+        }
+        other => panic!("expected UnknownAction, got {other:?}"),
+    }
+    let created = run(store.insert_by_name::<Tally>("update", attrs! { "whatever": 1 }));
+    assert!(
+        matches!(&created, Err(Error::UnknownAction { record_type: "Tally", action }) if action == "update"),
+        "{created:?}"
+    );
+    assert_eq!(run(store.all_events(tally.id)).unwrap().len(), 1);
+    assert_eq!(run(store.list::<Tally>(None, 10)).unwrap().ids, [tally.id]);
 }
 
 #[test]

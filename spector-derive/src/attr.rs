@@ -1,10 +1,12 @@
 //! `#[evented(...)]` parsed into plain values.
 //!
 //! This file knows the attribute's grammar and reports what does not fit it:
-//! an unknown option, a value of the wrong kind, a single-valued option given
-//! twice. Rules about the values themselves (duplicate actions, reserved
-//! names, SQL identifiers, ...) live in `valid.rs`. Several `#[evented]`
-//! attributes on one struct merge.
+//! an unknown option (with the one it looks like a misspelling of, whose
+//! value is then read as that option's, for the fallback expansion), a value
+//! of the wrong kind, a single-valued option given twice. Rules about the
+//! values themselves (duplicate actions, reserved names, SQL identifiers,
+//! ...) live in `valid.rs`. Several `#[evented]` attributes on one struct
+//! merge.
 
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
@@ -13,10 +15,11 @@ use syn::{parenthesized, token, Attribute, Ident, LitInt, LitStr, Path, Token, T
 use crate::case::to_camel_case;
 use crate::ctxt::Ctxt;
 use crate::parse::comma_list;
+use crate::similar::closest;
 use crate::symbol::{
-    expected, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED, EVENTED_OPTIONS,
-    FIELD_OPTIONS, ID, JSON, KIND, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS, SAVEPOINT_EVERY,
-    SAVEPOINT_OPTIONS, SKIP, TABLE, UNCONSTRAINED, VERSION,
+    expected, Symbol, ACTIONS, ACTION_OPTIONS, ALIAS, CODE, COLUMN, CUSTOM, EVENTED,
+    EVENTED_OPTIONS, FIELD_OPTIONS, ID, JSON, KIND, LINKS, LINK_OPTIONS, LOG, PAYLOAD, SAVEPOINTS,
+    SAVEPOINT_EVERY, SAVEPOINT_OPTIONS, SKIP, TABLE, UNCONSTRAINED, VERSION,
 };
 
 /// Everything the `#[evented(...)]` attributes of a struct say.
@@ -149,6 +152,26 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> EventedOptions {
 /// Parses one option of `#[evented(...)]` into `options`.
 fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
+    if option_value(cx, options, &key, input)? {
+        return Ok(());
+    }
+    Err(unknown(
+        &key,
+        format!("unknown evented option `{key}`"),
+        EVENTED_OPTIONS,
+        |scratch, meant| option_value(scratch, options, &meant, input),
+    ))
+}
+
+/// Parses the value of the option `key` into `options`; `false` (nothing
+/// parsed) when `key` is not an option of `#[evented(...)]`.
+fn option_value(
+    cx: &Ctxt,
+    options: &mut EventedOptions,
+    key: &Ident,
+    input: ParseStream,
+) -> syn::Result<bool> {
+    let key = key.clone();
     if key == LOG {
         expect_eq(input, &key, "log = <event log type>")?;
         let path: Path = input.parse()?;
@@ -188,12 +211,14 @@ fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::R
             comma_list(cx, &content, |input| {
                 let option = input.call(Ident::parse_any)?;
                 if option != CUSTOM {
-                    return Err(syn::Error::new(
-                        option.span(),
-                        format!(
-                            "unknown option `{option}` of `savepoints`, {}",
-                            expected(SAVEPOINT_OPTIONS)
-                        ),
+                    return Err(unknown(
+                        &option,
+                        format!("unknown option `{option}` of `savepoints`"),
+                        SAVEPOINT_OPTIONS,
+                        |_, _| {
+                            custom = true;
+                            Ok(())
+                        },
                     ));
                 }
                 custom = true;
@@ -256,15 +281,31 @@ fn option(cx: &Ctxt, options: &mut EventedOptions, input: ParseStream) -> syn::R
             options.id = Some(field);
         }
     } else {
-        return Err(syn::Error::new(
-            key.span(),
-            format!(
-                "unknown evented option `{key}`, {}",
-                expected(EVENTED_OPTIONS)
-            ),
-        ));
+        return Ok(false);
     }
-    Ok(())
+    Ok(true)
+}
+
+/// The error for the unknown option `key`: `what`, then "did you mean" the
+/// one of `known` it looks like a misspelling of, or the list of `known`.
+///
+/// When there is a likely meaning, `parse_as` parses the option's value as
+/// that option's (its own errors are dropped: the misspelling is the one
+/// error), so that the fallback expansion declares what the option says
+/// and the code using it does not fail too.
+fn unknown<T, F>(key: &Ident, what: String, known: &[Symbol], parse_as: F) -> syn::Error
+where
+    F: FnOnce(&Ctxt, Ident) -> syn::Result<T>,
+{
+    let word = key.unraw().to_string();
+    let Some(meant) = closest(&word, known.iter().map(|symbol| symbol.as_str())) else {
+        return syn::Error::new(key.span(), format!("{what}, {}", expected(known)));
+    };
+    // Errors inside a misspelt option show once it is spelt right.
+    let scratch = Ctxt::new();
+    let _ = parse_as(&scratch, Ident::new(meant, key.span()));
+    let _ = scratch.check();
+    syn::Error::new(key.span(), format!("{what}: did you mean `{meant}`?"))
 }
 
 /// How a field is stored in the materialized table, from its
@@ -301,9 +342,11 @@ pub fn parse_field<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> (FieldStorage, Opti
                         format!("`{key}` goes on the struct, not on a field"),
                     ));
                 } else {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        format!("unknown field option `{key}`, {}", expected(FIELD_OPTIONS)),
+                    return Err(unknown(
+                        &key,
+                        format!("unknown field option `{key}`"),
+                        FIELD_OPTIONS,
+                        |_, _| Ok(()),
                     ));
                 };
                 if given.is_some() {
@@ -353,6 +396,26 @@ fn action(cx: &Ctxt, input: ParseStream) -> syn::Result<Action> {
 /// Parses one option inside an action's parentheses into `action`.
 fn action_option(cx: &Ctxt, action: &mut Action, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
+    if action_option_value(cx, action, &key, input)? {
+        return Ok(());
+    }
+    Err(unknown(
+        &key,
+        format!("unknown option `{key}` of action `{}`", action.name()),
+        ACTION_OPTIONS,
+        |scratch, meant| action_option_value(scratch, action, &meant, input),
+    ))
+}
+
+/// Parses the value of the action option `key` into `action`; `false`
+/// (nothing parsed) when `key` is not an option of an action.
+fn action_option_value(
+    cx: &Ctxt,
+    action: &mut Action,
+    key: &Ident,
+    input: ParseStream,
+) -> syn::Result<bool> {
+    let key = key.clone();
     let action_name = action.name();
     let duplicate = || format!("duplicate `{key}` of action `{action_name}`");
     if key == PAYLOAD {
@@ -383,15 +446,9 @@ fn action_option(cx: &Ctxt, action: &mut Action, input: ParseStream) -> syn::Res
             action.alias = Some(alias);
         }
     } else {
-        return Err(syn::Error::new(
-            key.span(),
-            format!(
-                "unknown option `{key}` of action `{action_name}`, {}",
-                expected(ACTION_OPTIONS)
-            ),
-        ));
+        return Ok(false);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Parses an action code: an integer literal, possibly negative.
@@ -440,6 +497,26 @@ fn link(cx: &Ctxt, input: ParseStream) -> syn::Result<Link> {
 /// Parses one option inside a link's parentheses into `link`.
 fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()> {
     let key = input.call(Ident::parse_any)?;
+    if link_option_value(cx, link, &key, input)? {
+        return Ok(());
+    }
+    Err(unknown(
+        &key,
+        format!("unknown option `{key}` of link `{}`", link.name()),
+        LINK_OPTIONS,
+        |scratch, meant| link_option_value(scratch, link, &meant, input),
+    ))
+}
+
+/// Parses the value of the link option `key` into `link`; `false` (nothing
+/// parsed) when `key` is not an option of a link.
+fn link_option_value(
+    cx: &Ctxt,
+    link: &mut Link,
+    key: &Ident,
+    input: ParseStream,
+) -> syn::Result<bool> {
+    let key = key.clone();
     let link_name = link.name();
     if key == KIND {
         expect_eq(input, &key, "kind = Relation")?;
@@ -449,7 +526,7 @@ fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()
         } else {
             link.kind = Some(kind);
         }
-        return Ok(());
+        return Ok(true);
     }
     if key == UNCONSTRAINED {
         if link.unconstrained.is_some() {
@@ -457,17 +534,11 @@ fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()
         } else {
             link.unconstrained = Some(key);
         }
-        return Ok(());
+        return Ok(true);
     }
     let is_column = key == COLUMN;
     if !is_column && key != TABLE {
-        return Err(syn::Error::new(
-            key.span(),
-            format!(
-                "unknown option `{key}` of link `{link_name}`, {}",
-                expected(LINK_OPTIONS)
-            ),
-        ));
+        return Ok(false);
     }
     let form = format!("{key} = \"<{key}>\"");
     let value = expect_eq(input, &key, &form)
@@ -493,7 +564,7 @@ fn link_option(cx: &Ctxt, link: &mut Link, input: ParseStream) -> syn::Result<()
     } else {
         link.table = Some(value);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Parses a name (action or link): a plain identifier or a raw one (`r#type`).

@@ -65,8 +65,20 @@ fn action_enum(valid: &Valid, mode: Mode) -> TokenStream {
         .actions
         .iter()
         .map(|action| format!(" `{}`, stored under code {}.", action.name, action.code));
-    let insert = &payloads[0];
-    let update = &payloads[1];
+    let insert = payload_type(&valid.actions.insert);
+    let updatable = valid.actions.update.as_ref().map(|update| {
+        let payload = payload_type(update);
+        quote! {
+            #[automatically_derived]
+            impl ::spector::action::Updatable for #ident {
+                type UpdatePayload = #payload;
+
+                fn update(payload: #payload) -> Self {
+                    #ident::Update(payload)
+                }
+            }
+        }
+    });
     let body = match mode {
         Mode::Complete => action_methods(valid),
         Mode::Fallback => unreachable_action_methods(),
@@ -85,18 +97,15 @@ fn action_enum(valid: &Valid, mode: Mode) -> TokenStream {
         impl ::spector::RecordAction for #ident {
             type Record = #record_ident;
             type InsertPayload = #insert;
-            type UpdatePayload = #update;
 
             fn insert(payload: #insert) -> Self {
                 #ident::Insert(payload)
             }
 
-            fn update(payload: #update) -> Self {
-                #ident::Update(payload)
-            }
-
             #body
         }
+
+        #updatable
     }
 }
 
@@ -122,9 +131,12 @@ fn action_methods(valid: &Valid) -> TokenStream {
     // is not serde is reported there.
     let encodes = valid.actions.iter().map(|action| {
         let variant = &action.variant;
+        let name = &action.name;
         let ty = payload_type(action);
         quote_spanned! {ty.span()=>
-            #ident::#variant(payload) => <#ty as ::spector::__private::Payload>::encode(payload),
+            #ident::#variant(payload) => {
+                <#ty as ::spector::__private::Payload>::encode(payload, #name)
+            }
         }
     });
     let decodes = valid.actions.iter().map(|action| {
@@ -343,11 +355,17 @@ fn materialized(valid: &Valid, mode: Mode) -> (TokenStream, TokenStream) {
             columns.push(quote! { ::spector::__private::ColumnDecl::json(#column, #nullable) });
             values.push(quote! { ::spector::Value::json(#column, &record.#member)? });
         } else {
+            // Through `FieldColumn`, spanned on the type: a type without a
+            // column kind is one error on the field, saying how to give it one.
             columns.push(quote_spanned! {ty.span()=>
-                ::spector::__private::ColumnDecl::of::<#ty>(#column)
+                ::spector::__private::ColumnDecl {
+                    name: #column,
+                    ty: <#ty as ::spector::__private::FieldColumn>::TYPE,
+                    nullable: <#ty as ::spector::__private::FieldColumn>::NULLABLE,
+                }
             });
             values.push(quote_spanned! {ty.span()=>
-                <#ty as ::spector::ToColumn>::to_value(&record.#member)
+                <#ty as ::spector::__private::FieldColumn>::to_value(&record.#member)
             });
         }
     }

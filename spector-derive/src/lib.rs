@@ -18,6 +18,8 @@ mod expand;
 mod link_kind;
 mod log;
 mod parse;
+mod shape;
+mod similar;
 mod symbol;
 #[cfg(test)]
 mod tests;

@@ -236,3 +236,122 @@ fn every_misuse_of_one_log_is_reported() {
     .unwrap_or_default();
     assert_eq!(errors.len(), 4, "{errors:#?}");
 }
+
+#[test]
+fn only_a_type_that_declares_update_has_it() {
+    let without = derive(parse_quote! {
+        #[evented(log = ChatEvents, actions(edit))]
+        pub struct Chat { id: Uuid }
+    })
+    .unwrap_or_default();
+    assert!(without.contains("pubenumChatAction{"), "{without}");
+    assert!(!without.contains("Update"), "{without}");
+    assert!(!without.contains("name:\"update\""), "{without}");
+
+    let with = derive(parse_quote! {
+        #[evented(log = ChatEvents, actions(update))]
+        pub struct Chat { id: Uuid }
+    })
+    .unwrap_or_default();
+    assert!(with.contains("Update(::spector::Attrs),"), "{with}");
+    assert!(with.contains(
+        "impl::spector::action::UpdatableforChatAction{typeUpdatePayload=::spector::Attrs;\
+         fnupdate(payload:::spector::Attrs)->Self{ChatAction::Update(payload)}}"
+    ));
+    assert!(with.contains("name:\"update\",code:2"));
+}
+
+#[test]
+fn a_misspelt_option_is_one_error_and_still_declares_what_it_says() {
+    let expanded = evented(&parse_quote! {
+        #[evented(log = TaskEvents, action(insert = Open, assign = Assign))]
+        pub struct Task { id: Uuid }
+    });
+    assert_eq!(
+        compile_errors(&expanded),
+        ["unknown evented option `action`: did you mean `actions`?"]
+    );
+    let expanded = expanded.to_string().replace(' ', "");
+    assert!(expanded.contains("Insert(Open),"), "{expanded}");
+    assert!(expanded.contains("Assign(Assign),"));
+    assert!(expanded.contains("typeInsertPayload=Open;"));
+}
+
+#[test]
+fn a_misspelt_option_of_an_action_a_link_or_savepoints_says_which_was_meant() {
+    let errors = derive(parse_quote! {
+        #[evented(
+            log = ChatEvents,
+            actions(edit(paylod = EditMessage)),
+            links(edits(colum = "previous_id")),
+            savepoints(custm),
+            colour = "red",
+        )]
+        pub struct Chat { id: Uuid, #[evented(jsno)] title: String }
+    })
+    .err()
+    .unwrap_or_default();
+    assert_eq!(
+        errors,
+        [
+            "unknown option `paylod` of action `edit`: did you mean `payload`?",
+            "unknown option `colum` of link `edits`: did you mean `column`?",
+            "unknown option `custm` of `savepoints`: did you mean `custom`?",
+            "unknown evented option `colour`, expected one of `log`, `actions`, `links`, \
+             `version`, `savepoints`, `savepoint_every`, `table`, `id`",
+            "unknown field option `jsno`: did you mean `json`?",
+        ]
+    );
+}
+
+#[test]
+fn a_misspelt_built_in_is_one_error_and_taken_for_the_built_in() {
+    let expanded = evented(&parse_quote! {
+        #[evented(log = TaskEvents, actions(insret = Open, updaet))]
+        pub struct Task { id: Uuid }
+    });
+    assert_eq!(
+        compile_errors(&expanded),
+        [
+            "unknown action `insret`: did you mean the built-in `insert`? \
+             (to name a custom action `insret`, write `r#insret`)",
+            "unknown action `updaet`: did you mean the built-in `update`? \
+             (to name a custom action `updaet`, write `r#updaet`)",
+        ]
+    );
+    let expanded = expanded.to_string().replace(' ', "");
+    assert!(expanded.contains("typeInsertPayload=Open;"), "{expanded}");
+    assert!(expanded.contains("impl::spector::action::UpdatableforTaskAction"));
+    assert!(!expanded.contains("Insret"));
+
+    // Written raw, the name is a custom action's.
+    let custom = derive(parse_quote! {
+        #[evented(log = TaskEvents, actions(r#updates))]
+        pub struct Task { id: Uuid }
+    })
+    .unwrap_or_default();
+    assert!(custom.contains("Updates(::spector::Attrs),"), "{custom}");
+    assert!(custom.contains("name:\"updates\""));
+    assert!(!custom.contains("Updatable"));
+}
+
+#[test]
+fn a_payload_type_that_is_never_an_object_is_refused_on_it() {
+    let errors = derive(parse_quote! {
+        #[evented(log = NoteEvents, actions(insert = String, note = Vec<Note>, edit = Edit))]
+        pub struct Notes { id: Uuid }
+    })
+    .err()
+    .unwrap_or_default();
+    assert_eq!(
+        errors,
+        [
+            "the payload of `insert` serializes to a string, not to the JSON object a payload \
+             is stored as: use a struct with named fields (`struct Insert { .. }`), or name no \
+             type for `Attrs`",
+            "the payload of `note` serializes to an array, not to the JSON object a payload \
+             is stored as: use a struct with named fields (`struct Note { .. }`), or name no \
+             type for `Attrs`",
+        ]
+    );
+}

@@ -12,6 +12,8 @@ use crate::ast::{Field, Record};
 use crate::attr::{Action, FieldStorage, Link};
 use crate::case::{is_snake_case, to_snake_case};
 use crate::ctxt::Ctxt;
+use crate::shape::not_an_object;
+use crate::similar::distance;
 use crate::symbol::{EVENT_ID, ID, INSERT as INSERT_ACTION, UPDATE as UPDATE_ACTION};
 
 /// A record type resolved for expansion. When a rule was broken it holds
@@ -24,8 +26,8 @@ pub struct Valid<'r, 'a> {
     pub log: Option<&'r Path>,
     /// Its `id` field, when it has one.
     pub id: Option<&'r Field<'a>>,
-    /// Every action, built-ins first, in declaration order.
-    pub actions: Vec<ValidAction<'r>>,
+    /// Every action: `insert`, `update` when declared, the custom ones.
+    pub actions: ValidActions<'r>,
     /// Every link, in declaration order.
     pub links: Vec<ValidLink<'r>>,
     /// The materialized table, when declared and valid.
@@ -39,6 +41,25 @@ pub struct ValidTable<'r, 'a> {
     pub name: String,
     /// The fields with a column, the id field first.
     pub columns: Vec<&'r Field<'a>>,
+}
+
+/// The actions of a record type.
+pub struct ValidActions<'r> {
+    /// `insert`, which every record type has.
+    pub insert: ValidAction<'r>,
+    /// `update`, only when declared.
+    pub update: Option<ValidAction<'r>>,
+    /// The custom actions, in declaration order.
+    pub custom: Vec<ValidAction<'r>>,
+}
+
+impl<'r> ValidActions<'r> {
+    /// Every action: `insert`, `update` when declared, then the custom ones.
+    pub fn iter(&self) -> impl Iterator<Item = &ValidAction<'r>> {
+        std::iter::once(&self.insert)
+            .chain(&self.update)
+            .chain(&self.custom)
+    }
 }
 
 /// One action of the generated enum.
@@ -199,42 +220,102 @@ fn check_id<'r, 'a>(cx: &Ctxt, record: &'r Record<'a>) -> Option<&'r Field<'a>> 
 }
 
 /// Built-in payloads and custom actions: every name snake_case and
-/// declared once, every code distinct and not a built-in's.
-fn check_actions<'r>(cx: &Ctxt, actions: &'r [Action]) -> Vec<ValidAction<'r>> {
+/// declared once, every code distinct and not a built-in's, no name a
+/// misspelt built-in, every payload type one that may be a JSON object.
+fn check_actions<'r>(cx: &Ctxt, actions: &'r [Action]) -> ValidActions<'r> {
     let mut insert = built_in("Insert", INSERT_ACTION.as_str(), INSERT);
-    let mut update = built_in("Update", UPDATE_ACTION.as_str(), UPDATE);
+    let mut update: Option<ValidAction<'r>> = None;
     let mut seen_built_ins: Vec<String> = Vec::new();
     let mut custom: Vec<ValidAction<'r>> = Vec::new();
     for action in actions {
-        let name = action.name();
+        if let Some(error) = check_payload(action) {
+            cx.push(error);
+        }
+        let misspelt = misspelt_built_in(action).map(|(meant, error)| {
+            cx.push(error);
+            meant
+        });
+        let name = misspelt.map_or_else(|| action.name(), str::to_owned);
         let slot = if name == INSERT_ACTION.as_str() {
             Some(&mut insert)
         } else if name == UPDATE_ACTION.as_str() {
-            Some(&mut update)
+            Some(update.get_or_insert_with(|| built_in("Update", UPDATE_ACTION.as_str(), UPDATE)))
         } else {
             None
         };
-        let result = match slot {
-            Some(slot) => check_built_in(action, &seen_built_ins).map(|()| {
-                slot.payload = action.payload.as_ref();
-                seen_built_ins.push(name);
-            }),
-            None => match check_custom(action, actions, &custom) {
-                Ok(valid) => {
-                    custom.push(valid);
+        match slot {
+            // A misspelt or refused built-in still gets its payload type, so
+            // that the fallback expansion matches the code that uses it.
+            Some(slot) => {
+                let checked = if misspelt.is_some() {
                     Ok(())
+                } else {
+                    check_built_in(action, &seen_built_ins)
+                };
+                if !seen_built_ins.contains(&name) {
+                    slot.payload = action.payload.as_ref();
+                    seen_built_ins.push(name);
                 }
+                if let Err(error) = checked {
+                    cx.push(error);
+                }
+            }
+            None if misspelt.is_some() => keep_for_fallback(action, &mut custom),
+            None => match check_custom(action, actions, &custom) {
+                Ok(valid) => custom.push(valid),
                 Err(error) => {
                     keep_for_fallback(action, &mut custom);
-                    Err(error)
+                    cx.push(error);
                 }
             },
-        };
-        if let Err(error) = result {
-            cx.push(error);
         }
     }
-    [insert, update].into_iter().chain(custom).collect()
+    ValidActions {
+        insert,
+        update,
+        custom,
+    }
+}
+
+/// The built-in `action` looks like a misspelling of, with the error saying
+/// so: `insret` is one edit from `insert`. A raw name (`r#updates`) is taken
+/// as written, for a custom action that is meant to be that close.
+fn misspelt_built_in(action: &Action) -> Option<(&'static str, syn::Error)> {
+    if action.ident.to_string().starts_with("r#") {
+        return None;
+    }
+    let name = action.name();
+    let (meant, _) = BUILT_INS
+        .iter()
+        .find(|(built_in, _)| *built_in != name && distance(&name, built_in) == 1)?;
+    let how = match *meant {
+        "delete" => " It is built in and needs no declaration: `Store::delete` deletes a record.",
+        "savepoint" => " Savepoints are the store's: declare `savepoints` on the struct.",
+        _ => "",
+    };
+    let message = format!(
+        "unknown action `{name}`: did you mean the built-in `{meant}`?{how} \
+         (to name a custom action `{name}`, write `r#{name}`)"
+    );
+    Some((meant, syn::Error::new(action.ident.span(), message)))
+}
+
+/// The payload type of `action`, when the derive can tell it never
+/// serializes to a JSON object (a string, a number, a sequence, a tuple):
+/// refused on the type.
+fn check_payload(action: &Action) -> Option<syn::Error> {
+    let ty = action.payload.as_ref()?;
+    let shape = not_an_object(ty)?;
+    Some(syn::Error::new_spanned(
+        ty,
+        format!(
+            "the payload of `{}` serializes to {shape}, not to the JSON object a payload is \
+             stored as: use a struct with named fields (`struct {} {{ .. }}`), or name no \
+             type for `Attrs`",
+            action.name(),
+            action.variant()
+        ),
+    ))
 }
 
 /// Keeps the variant of a refused action, so that the fallback expansion

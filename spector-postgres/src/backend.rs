@@ -74,15 +74,25 @@ impl Postgres {
     }
 
     /// Runs DDL `statements` for `log` in one transaction, holding the log's
-    /// migration lock so that concurrent migrations run one after another.
+    /// migration lock so that concurrent migrations run one after another;
+    /// with `add_columns` (`migrate`), then adds the columns its
+    /// materialized tables lack. Any error rolls all of it back.
     ///
     /// The statements come from [`migration`], which has checked every name
     /// in them (derived ones included) before anything is sent.
-    async fn run_ddl(&self, log: &'static LogSpec, statements: Vec<String>) -> Result<()> {
+    async fn run_ddl(
+        &self,
+        log: &'static LogSpec,
+        statements: Vec<String>,
+        add_columns: bool,
+    ) -> Result<()> {
         let table = log.table().as_str();
         let failed = move |source| Error::from(PostgresError::Migration { table, source });
         let mut tx = self.pool.begin().await.map_err(failed)?;
-        let work = run_locked(&mut tx, table, statements).await.map_err(failed);
+        let mut work = run_locked(&mut tx, table, statements).await.map_err(failed);
+        if work.is_ok() && add_columns {
+            work = migration::add_missing_columns(&mut tx, log).await;
+        }
         transaction::finish(tx, work, failed).await
     }
 }
@@ -132,12 +142,12 @@ async fn run_locked(
 impl Storage for Postgres {
     async fn migrate(&self, log: &'static LogSpec) -> Result<()> {
         self.time_columns.forget(log.table().as_str());
-        self.run_ddl(log, migration::up(log)?).await
+        self.run_ddl(log, migration::up(log)?, true).await
     }
 
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()> {
         self.time_columns.forget(log.table().as_str());
-        self.run_ddl(log, migration::down(log)?).await
+        self.run_ddl(log, migration::down(log)?, false).await
     }
 
     async fn write<P: WritePlan>(&self, log: &'static LogSpec, plan: P) -> Result<P::Output> {

@@ -90,6 +90,7 @@ pub(crate) fn query_error(
     move |source| {
         if sqlstate(&source).as_deref() == Some(UNDEFINED_TABLE) {
             return Error::NotMigrated {
+                log: None,
                 table: table.to_owned(),
             };
         }

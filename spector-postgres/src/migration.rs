@@ -6,9 +6,13 @@
 //! and [`down`] instead. Every statement is idempotent.
 
 use spector_core::action::SAVEPOINT;
-use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
-use spector_core::Result;
+use spector_core::backend::{
+    ColumnSpec, LinkSpec, LogSpec, SqlIdent, TableSpec, LINK_ACROSS_RECORDS,
+};
+use spector_core::{ColumnType, Error, Result};
+use sqlx::{AssertSqlSafe, PgConnection};
 
+use crate::error::PostgresError;
 use crate::names::{LinkNames, LogNames, TableNames};
 
 /// The SQLSTATE an event table raises when an `UPDATE` or `DELETE` would
@@ -20,8 +24,10 @@ pub const IMMUTABLE_SQLSTATE: &str = "SPIMM";
 pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 
 /// The statements that create what `log` needs where it is missing: the
-/// event table, its indexes, and each link table with its same-record
-/// trigger.
+/// event table, its indexes, each link table with its same-record
+/// trigger, and each materialized table. A materialized table that exists
+/// is left as it is: `migrate` adds the columns it lacks (see
+/// [`add_column`]).
 ///
 /// Every name comes from a [`LogSpec`], whose identifiers are checked once
 /// more here, with the names derived from them (indexes, triggers,
@@ -56,6 +62,144 @@ pub fn up(log: &LogSpec) -> Result<Vec<String>> {
             .map(crate::rows::create_table),
     );
     Ok(statements)
+}
+
+/// The PostgreSQL type of a column kind, as a materialized table declares
+/// it (the unit tests check it against `rows::create_table`).
+fn column_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Uuid => "uuid",
+        ColumnType::Text => "text",
+        ColumnType::Integer => "bigint",
+        ColumnType::Float => "double precision",
+        ColumnType::Boolean => "boolean",
+        ColumnType::Timestamp => "timestamptz(6)",
+        ColumnType::Json => "jsonb",
+    }
+}
+
+/// The zero value of a column kind as a PostgreSQL literal: the default a
+/// required column added to an existing table takes.
+fn zero(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Uuid => "'00000000-0000-0000-0000-000000000000'",
+        ColumnType::Text => "''",
+        ColumnType::Integer | ColumnType::Float => "0",
+        ColumnType::Boolean => "false",
+        ColumnType::Timestamp => "'1970-01-01 00:00:00+00'",
+        ColumnType::Json => "'null'",
+    }
+}
+
+/// The statement that adds `column` to the materialized table `table`,
+/// created before its record type gained the field: as [`up`] declares
+/// it, a required (`NOT NULL`) column with its kind's zero value as
+/// `DEFAULT` (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON `null`),
+/// which rows already there take.
+///
+/// [`up`] only creates what is missing; `migrate` also runs this statement
+/// for each column a materialized table lacks — for a required column only
+/// when the table has no rows, otherwise it answers
+/// [`Error::MigrationNeeded`] with these statements.
+///
+/// ```
+/// use spector_core::backend::{ColumnDecl, LogSpec, SchemaSpec, TableDecl};
+///
+/// const COLUMNS: &[ColumnDecl] = &[
+///     ColumnDecl::of::<uuid::Uuid>("id"),
+///     ColumnDecl::of::<Option<i64>>("priority"),
+///     ColumnDecl::of::<i64>("due"),
+/// ];
+/// let mut schema = SchemaSpec::new("Ticket", 0, &[]);
+/// schema.table = Some(TableDecl { name: "tickets", columns: COLUMNS });
+/// let log = LogSpec::new("tickets_events", vec![schema]).unwrap();
+/// let table = &log.materialized_tables()[0];
+/// let add = |n: usize| spector_postgres::migration::add_column(table, &table.columns()[n]);
+/// assert_eq!(add(1), "ALTER TABLE tickets ADD COLUMN priority bigint");
+/// assert_eq!(add(2), "ALTER TABLE tickets ADD COLUMN due bigint NOT NULL DEFAULT 0");
+/// ```
+pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
+    let null = if column.nullable() {
+        String::new()
+    } else {
+        format!(" NOT NULL DEFAULT {}", zero(column.ty()))
+    };
+    format!(
+        "ALTER TABLE {} ADD COLUMN {} {}{null}",
+        table.table(),
+        column.name(),
+        column_type(column.ty())
+    )
+}
+
+/// Adds to each materialized table of `log` the columns its record type
+/// declares and the table lacks, inside the migration's transaction (which
+/// holds the log's migration lock, so concurrent migrations add each
+/// column once).
+///
+/// A nullable column is added (rows already there hold `NULL`); so is a
+/// required one when the table has no rows, checked under an exclusive lock
+/// of the table so that no row arrives meanwhile. A required column of a
+/// table with rows is not: nothing is added and the caller rolls back.
+///
+/// # Errors
+///
+/// [`Error::MigrationNeeded`] with the statements that add the required
+/// columns of a table with rows; [`Error::Storage`] when a statement fails.
+pub(crate) async fn add_missing_columns(
+    conn: &mut PgConnection,
+    log: &'static LogSpec,
+) -> Result<()> {
+    let failed = |source| {
+        Error::from(PostgresError::Migration {
+            table: log.table().as_str(),
+            source,
+        })
+    };
+    for table in log.materialized_tables() {
+        let existing: Vec<String> = sqlx::query_scalar(
+            "SELECT attname::text FROM pg_attribute \
+             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        )
+        .bind(table.table().as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(failed)?;
+        let missing = table.missing_columns(&existing);
+        let required: Vec<String> = missing
+            .iter()
+            .filter(|column| !column.nullable())
+            .map(|column| add_column(table, column))
+            .collect();
+        if !required.is_empty() {
+            let name = table.table();
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE"
+            )))
+            .execute(&mut *conn)
+            .await
+            .map_err(failed)?;
+            let has_rows: bool = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT EXISTS (SELECT 1 FROM {name})"
+            )))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(failed)?;
+            if has_rows {
+                return Err(Error::MigrationNeeded {
+                    table: name.to_string(),
+                    statements: required,
+                });
+            }
+        }
+        for column in missing {
+            sqlx::raw_sql(AssertSqlSafe(add_column(table, column)))
+                .execute(&mut *conn)
+                .await
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
 }
 
 /// The statements that create the event table (with the `hash` column of a
@@ -408,6 +552,40 @@ mod tests {
             link_down(log.table(), link).unwrap(),
             down(&log).unwrap()[..3]
         );
+    }
+
+    #[test]
+    fn added_columns_have_the_types_of_created_ones() {
+        use spector_core::backend::{ColumnDecl, TableDecl};
+        const COLUMNS: &[ColumnDecl] = &[
+            ColumnDecl::of::<uuid::Uuid>("id"),
+            ColumnDecl::of::<String>("text"),
+            ColumnDecl::of::<i64>("integer"),
+            ColumnDecl::of::<f64>("float"),
+            ColumnDecl::of::<bool>("boolean"),
+            ColumnDecl::of::<chrono::DateTime<chrono::Utc>>("time"),
+            ColumnDecl::json("json", false),
+        ];
+        let mut schema = SchemaSpec::new("Every", 0, &[]);
+        schema.table = Some(TableDecl {
+            name: "every_kind",
+            columns: COLUMNS,
+        });
+        let log = LogSpec::new("every_events", vec![schema]).unwrap();
+        let table = &log.materialized_tables()[0];
+        let created = crate::rows::create_table(table);
+        for column in &table.columns()[1..] {
+            let added = add_column(table, column);
+            let declared = format!("{} {} NOT NULL", column.name(), column_type(column.ty()));
+            assert!(created.contains(&declared), "{created} lacks {declared}");
+            assert_eq!(
+                added,
+                format!(
+                    "ALTER TABLE every_kind ADD COLUMN {declared} DEFAULT {}",
+                    zero(column.ty())
+                )
+            );
+        }
     }
 
     #[test]

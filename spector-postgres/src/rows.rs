@@ -154,14 +154,22 @@ pub(crate) async fn apply(conn: &mut PgConnection, write: &RowWrite) -> Result<(
     Ok(())
 }
 
-/// The SQLSTATE class of integrity constraint violations.
-const INTEGRITY_CONSTRAINT_CLASS: &str = "23";
+/// The SQLSTATE classes with which a table refuses a row: integrity
+/// constraint violations (`23`), data exceptions (`22`: a value too long
+/// for its column, out of range) and errors raised by PL/pgSQL, a user's
+/// trigger (`P0`: `RAISE EXCEPTION`, `ASSERT`). SQLite reports all of
+/// these as constraint errors, so both backends give [`Error::RowRefused`].
+const ROW_REFUSED_CLASSES: [&str; 3] = ["23", "22", "P0"];
 
-/// The error of a row write: a constraint of the table refusing it is
+/// The error of a row write: the table refusing the row (a constraint, a
+/// value its column cannot hold, a trigger raising) is
 /// [`Error::RowRefused`].
 fn row_error(table: &'static TableSpec, id: Uuid, error: sqlx::Error) -> Error {
-    let refused =
-        sqlstate(&error).is_some_and(|state| state.starts_with(INTEGRITY_CONSTRAINT_CLASS));
+    let refused = sqlstate(&error).is_some_and(|state| {
+        ROW_REFUSED_CLASSES
+            .iter()
+            .any(|class| state.starts_with(class))
+    });
     if !refused {
         return query_error("write row", table.table().as_str())(error);
     }

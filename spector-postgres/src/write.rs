@@ -395,7 +395,11 @@ fn tail_of_row(log: &'static LogSpec, row: &PgRow) -> Result<ChainTail> {
             event_id: id,
             reason: "its inserted_at is infinite or beyond the times Spector reads".to_owned(),
         })?;
-    Ok(ChainTail { hash, inserted_at })
+    Ok(ChainTail {
+        event_id: id,
+        hash,
+        inserted_at,
+    })
 }
 
 /// Inserts the event row, then one row per link.

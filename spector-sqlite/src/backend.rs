@@ -17,7 +17,7 @@ use crate::options::SqliteOptions;
 use crate::readers::Readers;
 use crate::url::{self, Target};
 use crate::writer::Writer;
-use crate::{migration, query, write};
+use crate::{columns, migration, query, write};
 
 /// A Spector storage backend on SQLite (through rusqlite).
 ///
@@ -213,10 +213,25 @@ fn has_column(conn: &Connection, table: &SqlIdent, column: &str) -> Result<bool>
     .map_err(query_error("migrate", table.as_str()))
 }
 
+/// What a migration does besides its statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// `migrate`: the statements, then the `hash` column of a log made
+    /// hashed later and the columns materialized types gained.
+    Up,
+    /// `migrate_down`: the statements alone.
+    Down,
+}
+
 /// Runs a list of DDL statements for `log` in one transaction that takes
 /// the write lock up front (so a concurrent migration waits its turn
-/// instead of failing on a lock upgrade).
-fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Result<()> {
+/// instead of failing on a lock upgrade); any error rolls all of it back.
+fn run_ddl(
+    conn: &mut Connection,
+    log: &LogSpec,
+    statements: Vec<String>,
+    direction: Direction,
+) -> Result<()> {
     let failed = query_error("migrate", log.table().as_str());
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -224,10 +239,13 @@ fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Res
     for statement in statements {
         tx.execute_batch(&statement).map_err(&failed)?;
     }
-    let table = log.table();
-    if log.hashed() && has_table(&tx, table)? && !has_column(&tx, table, "hash")? {
-        tx.execute_batch(&migration::add_hash_column(table))
-            .map_err(&failed)?;
+    if direction == Direction::Up {
+        let table = log.table();
+        if log.hashed() && has_table(&tx, table)? && !has_column(&tx, table, "hash")? {
+            tx.execute_batch(&migration::add_hash_column(table))
+                .map_err(&failed)?;
+        }
+        columns::add_missing(&tx, log)?;
     }
     tx.commit().map_err(&failed)
 }
@@ -235,12 +253,12 @@ fn run_ddl(conn: &mut Connection, log: &LogSpec, statements: Vec<String>) -> Res
 #[async_trait]
 impl Storage for Sqlite {
     async fn migrate(&self, log: &'static LogSpec) -> Result<()> {
-        self.with_connection(move |conn| run_ddl(conn, log, migration::up(log)))
+        self.with_connection(move |conn| run_ddl(conn, log, migration::up(log), Direction::Up))
             .await
     }
 
     async fn migrate_down(&self, log: &'static LogSpec) -> Result<()> {
-        self.with_connection(move |conn| run_ddl(conn, log, migration::down(log)))
+        self.with_connection(move |conn| run_ddl(conn, log, migration::down(log), Direction::Down))
             .await
     }
 

@@ -69,7 +69,7 @@ pub(crate) fn query_error<'t>(
                 table,
                 source: Box::new(source),
             },
-            _ if is_missing_table(&source) => Error::NotMigrated { table },
+            _ if is_missing_table(&source) => Error::NotMigrated { log: None, table },
             _ => SqliteError::Query {
                 step,
                 table,
@@ -120,7 +120,7 @@ mod tests {
         let error = db().execute("SELECT * FROM missing", []).unwrap_err();
         assert!(is_missing_table(&error));
         match query_error("read events", "missing")(error) {
-            Error::NotMigrated { table } => assert_eq!(table, "missing"),
+            Error::NotMigrated { table, .. } => assert_eq!(table, "missing"),
             other => panic!("expected NotMigrated, got {other:?}"),
         }
     }

@@ -31,6 +31,8 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod columns;
+mod decode;
 mod error;
 pub mod migration;
 mod options;

@@ -2,7 +2,9 @@
 //! the triggers that keep both ends of a link in the same record.
 
 use spector_core::action::SAVEPOINT;
-use spector_core::backend::{LinkSpec, LogSpec, SqlIdent, LINK_ACROSS_RECORDS};
+use spector_core::backend::{
+    ColumnSpec, LinkSpec, LogSpec, SqlIdent, TableSpec, LINK_ACROSS_RECORDS,
+};
 
 /// The message with which an event table refuses an `UPDATE` or a `DELETE`.
 pub(crate) const IMMUTABLE: &str = "spector: events are immutable";
@@ -60,6 +62,37 @@ pub fn up(log: &LogSpec) -> Vec<String> {
             .map(crate::rows::create_table),
     );
     statements
+}
+
+/// The statement that adds `column` to the materialized table `table`,
+/// created before its record type gained the field (SQLite has no `ADD
+/// COLUMN IF NOT EXISTS`: `migrate` runs it only when the column is
+/// missing, and for a required column only when the table has no rows —
+/// otherwise it answers
+/// [`Error::MigrationNeeded`](spector_core::Error::MigrationNeeded) with
+/// these statements). A required column gets its kind's zero value as
+/// `DEFAULT` (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON `null`):
+/// SQLite adds no `NOT NULL` column without one, and rows already there
+/// take it.
+///
+/// ```
+/// use spector_core::backend::{ColumnDecl, LogSpec, SchemaSpec, TableDecl};
+///
+/// const COLUMNS: &[ColumnDecl] = &[
+///     ColumnDecl::of::<uuid::Uuid>("id"),
+///     ColumnDecl::of::<Option<i64>>("priority"),
+///     ColumnDecl::of::<i64>("due"),
+/// ];
+/// let mut schema = SchemaSpec::new("Ticket", 0, &[]);
+/// schema.table = Some(TableDecl { name: "tickets", columns: COLUMNS });
+/// let log = LogSpec::new("tickets_events", vec![schema]).unwrap();
+/// let table = &log.materialized_tables()[0];
+/// let add = |n: usize| spector_sqlite::migration::add_column(table, &table.columns()[n]);
+/// assert_eq!(add(1), "ALTER TABLE tickets ADD COLUMN priority INTEGER");
+/// assert_eq!(add(2), "ALTER TABLE tickets ADD COLUMN due INTEGER NOT NULL DEFAULT 0");
+/// ```
+pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
+    crate::rows::add_column(table, column)
 }
 
 /// The statement that adds the `hash` column to an event table created

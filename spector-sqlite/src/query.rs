@@ -1,16 +1,15 @@
 //! Reading events: the SQL of each [`EventFilter`], links included.
 
-use chrono::DateTime;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Row};
 use spector_core::action::{DELETE, SAVEPOINT};
 use spector_core::backend::{
     EventFilter, EventFold, EventQuery, HistoryStart, LinkSpec, LogSpec, SqlIdent,
-    END_OF_TIME_MICROS,
 };
 use spector_core::{Attrs, BoxError, Error, Event, Link, Result};
 use uuid::Uuid;
 
+use crate::decode::StoredEvent;
 use crate::error::query_error;
 
 /// The columns of an event row, in the order [`decode_event`] reads them.
@@ -219,19 +218,14 @@ fn columns(log: &LogSpec, links: bool) -> String {
 
 /// One event row, its hash and its links as [`columns`] selects them.
 /// A payload that is not a JSON object is [`Error::Decode`] naming the
-/// event, as on every backend.
+/// event, as on every backend; a value of another storage class than
+/// Spector writes, in the event row or its links, is
+/// [`Error::CorruptEvent`] naming the event and the column.
 fn decode_event(log: &'static LogSpec, row: &Row<'_>, with_links: bool) -> Result<Event> {
-    let table = log.table().as_str();
-    let failed = query_error("read events", table);
-    let id: Uuid = row.get(0).map_err(&failed)?;
-    let corrupt = |reason: String| Error::CorruptEvent {
-        table: table.to_owned(),
-        event_id: id,
-        reason,
-    };
-    let payload: String = row.get(2).map_err(&failed)?;
-    let schema_index: i32 = row.get(3).map_err(&failed)?;
-    let micros: i64 = row.get(5).map_err(&failed)?;
+    let stored = StoredEvent::read(row, log.table().as_str(), 0)?;
+    let id = stored.id();
+    let payload: String = stored.get(2, "payload", "UTF-8 TEXT (a JSON object)")?;
+    let schema_index: i32 = stored.get(3, "schema", "an INTEGER in the range of i32")?;
     let payload = serde_json::from_str::<serde_json::Value>(&payload)
         .map_err(BoxError::from)
         .and_then(|value| Attrs::from_value(value).map_err(BoxError::from))
@@ -242,47 +236,37 @@ fn decode_event(log: &'static LogSpec, row: &Row<'_>, with_links: bool) -> Resul
         })?;
     Ok(Event {
         id,
-        parent_id: row.get(1).map_err(&failed)?,
+        parent_id: stored.get(1, "parent_id", "a UUID's 16 bytes")?,
         payload,
         schema_index,
-        action_code: row.get(4).map_err(&failed)?,
-        inserted_at: (micros < END_OF_TIME_MICROS)
-            .then(|| DateTime::from_timestamp_micros(micros))
-            .flatten()
-            .ok_or_else(|| {
-                corrupt(format!(
-                    "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"
-                ))
-            })?,
+        action_code: stored.get(4, "action", "an INTEGER in the range of i32")?,
+        inserted_at: stored.inserted_at(5)?,
         links: if with_links {
-            decode_links(log, row, &failed)?
+            decode_links(log, &stored)?
         } else {
             Vec::new()
         },
         hash: if log.hashed() {
-            row.get(6).map_err(&failed)?
+            stored.get(6, "hash", "a BLOB")?
         } else {
             None
         },
     })
 }
 
-/// The links of the event `row`, from one column per link table after the
-/// row's (and its hash's) columns: link tables in the log's order, each
-/// event's targets ascending.
-fn decode_links(
-    log: &LogSpec,
-    row: &Row<'_>,
-    failed: &impl Fn(rusqlite::Error) -> Error,
-) -> Result<Vec<Link>> {
+/// The links of the event `stored`, from one column per link table after
+/// the row's (and its hash's) columns: link tables in the log's order,
+/// each event's targets ascending.
+fn decode_links(log: &LogSpec, stored: &StoredEvent<'_, '_>) -> Result<Vec<Link>> {
     let first = if log.hashed() { 7 } else { 6 };
     let mut links = Vec::new();
     for (i, spec) in log.links().iter().enumerate() {
-        let targets: Option<String> = row.get(first + i).map_err(failed)?;
+        let column = format!("links in `{}`", spec.table());
+        let targets: Option<String> = stored.get(first + i, &column, "UTF-8 TEXT")?;
         let mut targets = targets
             .iter()
             .flat_map(|targets| targets.split(','))
-            .map(decode_target)
+            .map(|target| decode_target(spec, target).map_err(|reason| stored.corrupt(reason)))
             .collect::<Result<Vec<(Uuid, Option<i32>)>>>()?;
         targets.sort_unstable();
         links.extend(targets.into_iter().map(|(target, kind)| Link {
@@ -295,13 +279,31 @@ fn decode_links(
 }
 
 /// One link target as [`columns`] lists it: its hex id, and `:kind` for a
-/// typed link.
-fn decode_target(text: &str) -> Result<(Uuid, Option<i32>)> {
+/// typed link; or why it does not decode (a target that is not 16 bytes,
+/// a kind that is not an `i32`), naming the link table.
+fn decode_target(spec: &LinkSpec, text: &str) -> std::result::Result<(Uuid, Option<i32>), String> {
     let (hex, kind) = match text.split_once(':') {
-        Some((hex, kind)) => (hex, Some(kind.parse::<i32>().map_err(Error::storage)?)),
+        Some((hex, kind)) => (hex, Some(kind)),
         None => (text, None),
     };
-    Ok((Uuid::try_parse(hex).map_err(Error::storage)?, kind))
+    let link = || format!("its link in `{}`", spec.table());
+    let kind = kind
+        .map(|kind| {
+            kind.parse::<i32>()
+                .map_err(|_| format!("{} has the kind `{kind}`, not an i32", link()))
+        })
+        .transpose()?;
+    // `hex()` of a 16-byte blob is the 32 digits of a simple UUID; of
+    // anything else (text, another length), not.
+    let target = Uuid::try_parse(hex).map_err(|_| {
+        let shown: String = hex.chars().take(80).collect();
+        format!(
+            "{} has a {} that is not a UUID's 16 bytes (x'{shown}')",
+            link(),
+            spec.column()
+        )
+    })?;
+    Ok((target, kind))
 }
 
 /// Up to `limit` ids of the live records of the type at `schema_index`
@@ -323,19 +325,19 @@ pub(crate) fn record_ids(
          ORDER BY e.id LIMIT ?3"
     );
     let mut statement = conn.prepare_cached(&sql).map_err(&failed)?;
-    let ids = statement
-        .query_map(params![schema_index, after, i64::from(limit)], |row| {
-            row.get::<_, Uuid>(0)
-        })
-        .map_err(&failed)?
-        .collect::<rusqlite::Result<Vec<Uuid>>>()
+    let mut rows = statement
+        .query(params![schema_index, after, i64::from(limit)])
         .map_err(&failed)?;
+    let mut ids = Vec::new();
+    while let Some(row) = rows.next().map_err(&failed)? {
+        ids.push(StoredEvent::read(row, table.as_str(), 0)?.id());
+    }
     Ok(ids)
 }
 
 #[cfg(test)]
 mod tests {
-    use spector_core::backend::{CollectEvents, SchemaSpec};
+    use spector_core::backend::{CollectEvents, SchemaSpec, END_OF_TIME_MICROS};
 
     use super::*;
 

@@ -11,13 +11,16 @@
 //! | timestamp | `TEXT` | RFC 3339, microseconds, `Z` (sorts as time) |
 //! | JSON | `TEXT` | JSON text |
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::{ToSqlOutput, Value as Stored, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode, ToSql};
 use spector_core::backend::{ColumnSpec, LogSpec, RowWrite, TableSpec};
-use spector_core::{ColumnType, Error, Result, Row, Value};
+use spector_core::{ColumnType, Error, Invalid, Result, Row, Value};
 use uuid::Uuid;
 
+use crate::decode::{shown, spelt_uuid, stored_uuid};
 use crate::error::query_error;
 
 /// The SQLite type of a column kind.
@@ -28,6 +31,37 @@ fn sql_type(ty: ColumnType) -> &'static str {
         ColumnType::Integer | ColumnType::Boolean => "INTEGER",
         ColumnType::Float => "REAL",
     }
+}
+
+/// The zero value of a column kind as an SQLite literal: the default a
+/// required column added to an existing table takes.
+fn zero(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Uuid => "X'00000000000000000000000000000000'",
+        ColumnType::Text => "''",
+        ColumnType::Integer | ColumnType::Boolean => "0",
+        ColumnType::Float => "0.0",
+        ColumnType::Timestamp => "'1970-01-01T00:00:00.000000Z'",
+        ColumnType::Json => "'null'",
+    }
+}
+
+/// The statement that adds `column` to `table`: as [`create_table`]
+/// declares it, a required (`NOT NULL`) column with its kind's zero value
+/// as `DEFAULT` (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON
+/// `null`), which SQLite needs to add one and rows already there take.
+pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
+    let null = if column.nullable() {
+        String::new()
+    } else {
+        format!(" NOT NULL DEFAULT {}", zero(column.ty()))
+    };
+    format!(
+        "ALTER TABLE {} ADD COLUMN {} {}{null}",
+        table.table(),
+        column.name(),
+        sql_type(column.ty())
+    )
 }
 
 /// The statement that creates `table` where it is missing: the id column
@@ -70,7 +104,24 @@ impl ToSql for Param<'_> {
     }
 }
 
-/// Applies one row write.
+/// The ids of untracked rows stored in another form than Spector's 16
+/// bytes (a UUID as text, as legacy tables often keep them), by the UUID
+/// they were read as: deleting one of these rows deletes it as stored.
+#[derive(Debug, Default)]
+pub(crate) struct StoredIds(HashMap<Uuid, Vec<Stored>>);
+
+impl StoredIds {
+    /// The ids row `id` is stored under: its 16 bytes, and any other form
+    /// the untracked rows read keep it in.
+    fn of(&self, id: Uuid) -> Vec<Stored> {
+        let mut stored = vec![Stored::Blob(id.as_bytes().to_vec())];
+        stored.extend(self.0.get(&id).into_iter().flatten().cloned());
+        stored
+    }
+}
+
+/// Applies one row write; a delete removes the row under every id form in
+/// `stored_ids`.
 ///
 /// # Errors
 ///
@@ -78,7 +129,7 @@ impl ToSql for Param<'_> {
 /// column must be its primary key or unique),
 /// [`Error::RowRefused`] when a constraint of the table refuses the row,
 /// [`Error::NotMigrated`] for a missing table.
-pub(crate) fn apply(conn: &Connection, write: &RowWrite) -> Result<()> {
+pub(crate) fn apply(conn: &Connection, write: &RowWrite, stored_ids: &StoredIds) -> Result<()> {
     let table = write.table();
     let names: Vec<&str> = table.columns().iter().map(|c| c.name().as_str()).collect();
     let marks: Vec<String> = (1..=names.len()).map(|n| format!("?{n}")).collect();
@@ -95,12 +146,13 @@ pub(crate) fn apply(conn: &Connection, write: &RowWrite) -> Result<()> {
                 table.table(),
                 table.id_column().name()
             );
-            let result = conn
-                .prepare_cached(&sql)
-                .and_then(|mut statement| statement.execute([id.as_bytes().as_slice()]));
-            return result
-                .map(drop)
-                .map_err(|error| row_error(table, *id, error));
+            let result = conn.prepare_cached(&sql).and_then(|mut statement| {
+                stored_ids
+                    .of(*id)
+                    .into_iter()
+                    .try_for_each(|stored| statement.execute([stored]).map(drop))
+            });
+            return result.map_err(|error| row_error(table, *id, error));
         }
         RowWrite::Insert(row) => (
             format!("{insert} ON CONFLICT ({}) DO NOTHING", names[0]),
@@ -157,17 +209,19 @@ fn row_error(table: &TableSpec, id: Uuid, error: rusqlite::Error) -> Error {
 }
 
 /// The rows of `table` whose id is the record of no event of its type in
-/// `log`, each value read as its column's kind.
+/// `log`, each value read as its column's kind, and the ids of those stored
+/// as text.
 ///
 /// # Errors
 ///
-/// [`Error::CorruptEvent`]-like storage errors for a value that is not its
-/// column's kind ([`Error::Storage`]), [`Error::NotMigrated`].
+/// [`Error::Bringup`] naming the row (by its id, or nil when it has none
+/// that reads as a UUID) and the column for a value that is not its
+/// column's kind; [`Error::NotMigrated`].
 pub(crate) fn untracked(
     conn: &Connection,
     log: &LogSpec,
     table: &'static TableSpec,
-) -> Result<Vec<Row>> {
+) -> Result<(Vec<Row>, StoredIds)> {
     let failed = query_error("read untracked rows", table.table().as_str());
     let names: Vec<String> = table
         .columns()
@@ -185,21 +239,45 @@ pub(crate) fn untracked(
     let mut statement = conn.prepare(&sql).map_err(&failed)?;
     let mut rows = statement.query([table.schema_index()]).map_err(&failed)?;
     let mut untracked = Vec::new();
+    let mut stored_ids = StoredIds::default();
     while let Some(row) = rows.next().map_err(&failed)? {
+        let refused = |row_id: Uuid, invalid: Invalid| Error::Bringup {
+            record_type: table.record_type(),
+            table: table.table().to_string(),
+            row_id,
+            source: Box::new(invalid.into()),
+        };
+        let id_column = table.id_column().name().as_str();
+        let raw_id = row.get_ref(0).map_err(&failed)?;
+        let id = match (raw_id, stored_uuid(raw_id)) {
+            // The plan refuses it, naming the row.
+            (ValueRef::Null, _) => None,
+            (_, Ok(id)) => Some(id),
+            (raw, Err((_, problem))) => {
+                let id = spelt_uuid(raw).ok_or_else(|| {
+                    refused(Uuid::nil(), Invalid::new(id_column, problem.clone()))
+                })?;
+                stored_ids.0.entry(id).or_default().push(raw.into());
+                Some(id)
+            }
+        };
         let mut values = Vec::with_capacity(table.columns().len());
-        for (position, column) in table.columns().iter().enumerate() {
+        values.push(id.map_or(Value::Null, Value::Uuid));
+        for (position, column) in table.columns().iter().enumerate().skip(1) {
             let raw = row.get_ref(position).map_err(&failed)?;
-            values.push(read_value(column, raw).map_err(|reason| {
-                Error::storage(format!(
-                    "sqlite: column `{}` of `{}`: {reason}",
-                    column.name(),
-                    table.table()
-                ))
-            })?);
+            let value = read_value(column, raw).map_err(|reason| {
+                refused(
+                    id.unwrap_or_default(),
+                    Invalid::new(column.name().as_str(), reason),
+                )
+            })?;
+            values.push(value);
         }
-        untracked.push(Row::read(table, values).map_err(Error::storage)?);
+        let row =
+            Row::read(table, values).map_err(|invalid| refused(id.unwrap_or_default(), invalid))?;
+        untracked.push(row);
     }
-    Ok(untracked)
+    Ok((untracked, stored_ids))
 }
 
 /// A time as SQLite stores it: RFC 3339 (what Spector writes), or the
@@ -215,31 +293,42 @@ fn parse_time(text: &str) -> std::result::Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("`{text}` is not a time (RFC 3339 or YYYY-MM-DD HH:MM:SS)"))
 }
 
-/// A stored value as `column`'s kind.
+/// A stored value as `column`'s kind, or what it holds instead.
 fn read_value(column: &ColumnSpec, raw: ValueRef<'_>) -> std::result::Result<Value, String> {
-    let text = |raw: ValueRef<'_>| {
-        raw.as_str()
-            .map(str::to_owned)
-            .map_err(|error| error.to_string())
-    };
-    Ok(match (column.ty(), raw) {
+    let ty = column.ty();
+    let refused = |expected: &str| format!("is {}, not {expected}", shown(raw));
+    let text = |raw: ValueRef<'_>| raw.as_str().map(str::to_owned);
+    Ok(match (ty, raw) {
         (_, ValueRef::Null) => Value::Null,
-        (ColumnType::Uuid, ValueRef::Blob(bytes)) => {
-            Value::Uuid(Uuid::from_slice(bytes).map_err(|error| error.to_string())?)
-        }
-        (ColumnType::Uuid, ValueRef::Text(_)) => {
-            Value::Uuid(Uuid::parse_str(&text(raw)?).map_err(|error| error.to_string())?)
-        }
-        (ColumnType::Text, _) => Value::Text(text(raw)?),
+        (ColumnType::Uuid, _) => Value::Uuid(
+            stored_uuid(raw)
+                .ok()
+                .or_else(|| spelt_uuid(raw))
+                .ok_or_else(|| refused("a UUID (16 bytes, or text)"))?,
+        ),
+        (ColumnType::Text, _) => Value::Text(text(raw).map_err(|_| refused("UTF-8 TEXT"))?),
         (ColumnType::Integer, ValueRef::Integer(int)) => Value::Integer(int),
         (ColumnType::Float, ValueRef::Real(float)) => Value::Float(float),
         (ColumnType::Float, ValueRef::Integer(int)) => Value::Float(int as f64),
         (ColumnType::Boolean, ValueRef::Integer(int)) => Value::Boolean(int != 0),
-        (ColumnType::Timestamp, ValueRef::Text(_)) => Value::Timestamp(parse_time(&text(raw)?)?),
-        (ColumnType::Json, ValueRef::Text(_)) => {
-            Value::Json(serde_json::from_str(&text(raw)?).map_err(|error| error.to_string())?)
+        (ColumnType::Timestamp, ValueRef::Text(_)) => {
+            let text = text(raw).map_err(|_| refused("UTF-8 TEXT (a time)"))?;
+            Value::Timestamp(
+                parse_time(&text)
+                    .map_err(|_| refused("a time (RFC 3339 or YYYY-MM-DD HH:MM:SS)"))?,
+            )
         }
-        (ty, other) => return Err(format!("a {:?} is not a {ty:?}", other.data_type())),
+        (ColumnType::Json, ValueRef::Text(_)) => {
+            let text = text(raw).map_err(|_| refused("UTF-8 TEXT (JSON)"))?;
+            Value::Json(
+                serde_json::from_str(&text).map_err(|error| refused(&format!("JSON ({error})")))?,
+            )
+        }
+        (ColumnType::Integer, _) => return Err(refused("an INTEGER")),
+        (ColumnType::Float, _) => return Err(refused("a REAL")),
+        (ColumnType::Boolean, _) => return Err(refused("an INTEGER (0 or 1)")),
+        (ColumnType::Timestamp, _) => return Err(refused("TEXT (a time)")),
+        (ColumnType::Json, _) => return Err(refused("TEXT (JSON)")),
     })
 }
 

@@ -2,15 +2,14 @@
 
 use std::collections::HashMap;
 
-use chrono::DateTime;
 use rusqlite::{params, Connection};
 use spector_core::backend::{
     ChainTail, CollectEvents, LogSpec, MultiPlan, PlanInput, Planned, WritePlan,
-    END_OF_TIME_MICROS, LINK_ACROSS_RECORDS,
+    LINK_ACROSS_RECORDS,
 };
 use spector_core::{Error, Event, Result};
-use uuid::Uuid;
 
+use crate::decode::StoredEvent;
 use crate::error::{is_foreign_key_violation, query_error};
 use crate::query::fold_events;
 use crate::rows;
@@ -33,9 +32,9 @@ pub(crate) fn write<P: WritePlan>(
     } else {
         None
     };
-    let untracked = match plan.untracked() {
+    let (untracked, stored_ids) = match plan.untracked() {
         Some(table) => rows::untracked(conn, log, table)?,
-        None => Vec::new(),
+        None => Default::default(),
     };
     let input = PlanInput {
         history,
@@ -52,7 +51,7 @@ pub(crate) fn write<P: WritePlan>(
                 insert_event(conn, log, event)?;
             }
             for row in &rows {
-                rows::apply(conn, row)?;
+                rows::apply(conn, row, &stored_ids)?;
             }
             Ok(output)
         }
@@ -111,7 +110,7 @@ pub(crate) fn write_many<P: MultiPlan>(conn: &Connection, plan: P) -> Result<P::
         }
     }
     for row in &planned.rows {
-        rows::apply(conn, row)?;
+        rows::apply(conn, row, &rows::StoredIds::default())?;
     }
     Ok(planned.output)
 }
@@ -130,21 +129,11 @@ fn chain_tail(conn: &Connection, log: &'static LogSpec) -> Result<Option<ChainTa
     let Some(row) = rows.next().map_err(&failed)? else {
         return Ok(None);
     };
-    let id: Uuid = row.get(0).map_err(&failed)?;
-    let micros: i64 = row.get(2).map_err(&failed)?;
-    let inserted_at = (micros < END_OF_TIME_MICROS)
-        .then(|| DateTime::from_timestamp_micros(micros))
-        .flatten()
-        .ok_or_else(|| Error::CorruptEvent {
-            table: table.to_string(),
-            event_id: id,
-            reason: format!(
-                "its inserted_at ({micros} µs from 1970) is out of the range of times Spector reads"
-            ),
-        })?;
+    let stored = StoredEvent::read(row, table.as_str(), 0)?;
     Ok(Some(ChainTail {
-        hash: row.get(1).map_err(&failed)?,
-        inserted_at,
+        event_id: stored.id(),
+        hash: stored.get(1, "hash", "a BLOB")?,
+        inserted_at: stored.inserted_at(2)?,
     }))
 }
 

@@ -70,7 +70,7 @@ static ALLOCATOR: Counting = Counting;
 
 /// A running total without savepoints.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
-#[evented(log = BenchEvents)]
+#[evented(log = BenchEvents, actions(update))]
 pub struct Plain {
     id: Id<Plain>,
     total: i64,
@@ -78,7 +78,7 @@ pub struct Plain {
 
 /// The same total with a savepoint every 100 events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
-#[evented(log = BenchEvents, savepoint_every = 100)]
+#[evented(log = BenchEvents, actions(update), savepoint_every = 100)]
 pub struct Saved {
     id: Id<Saved>,
     total: i64,
@@ -88,7 +88,7 @@ event_log!(pub BenchEvents { table: "bench_events", schemas: [Plain, Saved] });
 
 /// A line of a plain log, for the hash chain part.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = PlainLines)]
+#[evented(log = PlainLines, actions(update))]
 pub struct Line {
     id: Id<Line>,
     total: i64,
@@ -96,7 +96,7 @@ pub struct Line {
 
 /// The same line in a hashed log.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = HashedLines)]
+#[evented(log = HashedLines, actions(update))]
 pub struct HashedLine {
     id: Id<HashedLine>,
     total: i64,

@@ -19,6 +19,7 @@ pub mod suite;
 pub mod tally;
 pub mod temp_file;
 pub mod threads;
+pub mod tickets;
 pub mod wallets;
 
 pub use db::{RawEvent, RowTime, Tamper, TestDb};
@@ -72,6 +73,13 @@ macro_rules! conformance_suite {
             writes::panic_in_changeset_writes_nothing_and_store_stays_usable,
             writes::stored_payload_that_is_not_an_object_fails_naming_the_event,
             writes::using_a_log_before_migrating_is_not_migrated,
+            writes::a_missing_table_is_named_with_its_log,
+            faults::a_time_far_ahead_of_the_clock_is_refused_naming_the_event,
+            faults::a_value_nested_beyond_any_stack_is_refused_not_a_crash,
+            faults::a_payload_over_the_store_limit_is_refused,
+            faults::a_misspelt_key_by_name_is_an_unknown_key,
+            faults::a_trigger_raising_on_a_row_is_row_refused_on_both,
+            faults::a_replay_error_says_to_move_the_rule_into_validate,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,
@@ -107,6 +115,7 @@ macro_rules! conformance_suite {
             materialized::bringup_imports_untracked_rows_in_one_transaction,
             materialized::default_bringup_inserts_each_row,
             materialized::bringup_in_a_hashed_log_keeps_the_chain,
+            materialized::bringup_refuses_a_row_without_an_id,
             listing::listing_pages_through_every_record_while_others_write,
             listing::record_types_in_one_log_keep_apart,
             stream::the_log_reads_page_by_page_in_order_while_others_write,
@@ -114,6 +123,10 @@ macro_rules! conformance_suite {
             migrations::migrate_is_idempotent_and_down_drops_everything,
             migrations::concurrent_migrations_all_succeed,
             migrations::a_link_table_added_later_and_dropped_again,
+            migrations::a_field_added_to_a_materialized_type_gets_its_column,
+            migrations::a_required_field_on_a_table_with_rows_needs_the_given_statement,
+            migrations::a_required_field_on_a_table_without_rows_is_added,
+            migrations::concurrent_migrations_add_a_new_column_once,
             batches::a_batch_writes_several_records_all_or_nothing,
             batches::concurrent_transfers_keep_the_total,
             concurrency::increments_on_one_record_serialize,

@@ -10,7 +10,7 @@ pub const COUNTER_LIMIT: u32 = 300;
 
 /// A counter whose `increment` refuses to go above [`COUNTER_LIMIT`].
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = TestEvents, actions(increment))]
+#[evented(log = TestEvents, actions(update, increment))]
 pub struct Counter {
     /// The record id.
     pub id: Id<Counter>,
@@ -39,7 +39,7 @@ impl Changeset for Counter {
 /// refuse in its `prepare_event` hook (`"reject": true`), or panic in its
 /// transition (`"panic": true`).
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = TestEvents, links(mentions = "mentioned_id"))]
+#[evented(log = TestEvents, actions(update), links(mentions = "mentioned_id"))]
 pub struct Note {
     /// The record id.
     pub id: Id<Note>,

@@ -70,7 +70,7 @@ impl Changeset for Tally {
 
 /// A record whose savepoint hooks forget its `note`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
-#[evented(log = SavepointEvents, savepoints(custom))]
+#[evented(log = SavepointEvents, actions(update), savepoints(custom))]
 pub struct Lossy {
     /// The record id.
     pub id: Id<Lossy>,
@@ -118,7 +118,7 @@ event_log!(pub SavepointEvents {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
 #[evented(
     log = ChainEvents,
-    actions(amend = Amend),
+    actions(update, amend = Amend),
     links(amends = "amended_id", cites = "cited_id"),
     savepoints
 )]
@@ -190,7 +190,7 @@ pub struct Memo {
 /// …and the same memos once their log is declared hashed (a later release
 /// reading the same table).
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
-#[evented(log = HashedMemos)]
+#[evented(log = HashedMemos, actions(update))]
 pub struct HashedMemo {
     /// The record id.
     pub id: Id<HashedMemo>,

@@ -147,10 +147,12 @@ async fn main() -> spector::Result<()> {
     transfer.execute(old, AccountAction::Withdraw(Money { cents: 1_000 }))?;
     transfer.execute(account.id, AccountAction::Deposit(Money { cents: 1_000 }))?;
     match transfer.commit().await {
-        Err(spector::Error::Invalid(invalid)) => {
+        // The error names the write that failed: its place in the batch and
+        // its record.
+        Err(error) if error.as_invalid().is_some() => {
             let bob = store.get(old).await?.map(|a| money(a.balance));
             println!(
-                "transfer 10.00 from Bob to Ada's closed account refused: {invalid}; Bob still has {}",
+                "transfer 10.00 from Bob to Ada's closed account refused: {error}; Bob still has {}",
                 bob.unwrap_or_default()
             );
         }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::Change;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::log::{EventLog, LogSpec};
 use crate::materialized::RowWrite;
@@ -26,6 +26,9 @@ pub(crate) trait AnyChange: Send + 'static {
     /// The change's log and record.
     fn target(&self) -> Result<WriteTarget>;
 
+    /// The name of the change's record type.
+    fn record_type(&self) -> &'static str;
+
     /// Plans the change on `input`.
     fn plan_any(self: Box<Self>, input: PlanInput) -> Result<Outcome>;
 }
@@ -36,6 +39,10 @@ impl<R: Changeset> AnyChange for Change<R> {
             log: R::Log::spec()?,
             record: WritePlan::record(self),
         })
+    }
+
+    fn record_type(&self) -> &'static str {
+        R::NAME
     }
 
     fn plan_any(self: Box<Self>, input: PlanInput) -> Result<Outcome> {
@@ -108,7 +115,7 @@ impl MultiPlan for ManyChanges {
         let mut appends: Vec<(&'static LogSpec, Vec<Event>)> = Vec::new();
         let mut rows = Vec::new();
         let mut outputs = Vec::with_capacity(self.changes.len());
-        for (change, target) in self.changes {
+        for (index, (change, target)) in self.changes.into_iter().enumerate() {
             let table = target.log.table().as_str();
             let key = key(&target);
             let later = remaining.get_mut(&key).map_or(0, |count| {
@@ -121,15 +128,24 @@ impl MultiPlan for ManyChanges {
                 (Some(_), _) => histories.get(&key).cloned().unwrap_or_default(),
             };
             let tail = tails.get(table).cloned().flatten();
-            let (events, change_rows, output) = change.plan_any(PlanInput {
-                history,
-                tail,
-                untracked: Vec::new(),
-            })?;
+            let record_type = change.record_type();
+            let (events, change_rows, output) = change
+                .plan_any(PlanInput {
+                    history,
+                    tail,
+                    untracked: Vec::new(),
+                })
+                .map_err(|source| Error::Batch {
+                    index,
+                    record_type,
+                    record_id: target.record.map(|record| record.parent_id),
+                    source: Box::new(source),
+                })?;
             if let Some(last) = events.last().filter(|_| target.log.hashed()) {
                 tails.insert(
                     table,
                     Some(ChainTail {
+                        event_id: last.id,
                         hash: last.hash.clone(),
                         inserted_at: last.inserted_at,
                     }),

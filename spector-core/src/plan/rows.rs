@@ -101,7 +101,7 @@ impl<R: Changeset> BringupPlan<R> {
     /// Imports `row` as a new record, its event after `latest`.
     fn import(&mut self, row: &Row, latest: Option<(DateTime<Utc>, Uuid)>) -> Result<(Event, R)> {
         let action = (self.action)(row)?;
-        let payload = Payload::of(&action)?;
+        let payload = Payload::of(&action, usize::MAX)?;
         let id = Uuid::now_v7();
         let meta = EventMeta {
             id,
@@ -143,13 +143,29 @@ impl<R: Changeset> WritePlan for BringupPlan<R> {
         let mut rows = Vec::with_capacity(2 * untracked.len());
         let mut records = Vec::with_capacity(untracked.len());
         for row in &untracked {
-            let row_id = row.id().unwrap_or_default();
-            let (event, state) = self.import(row, latest).map_err(|source| Error::Bringup {
+            let refused = |row_id: Uuid, source: Error| Error::Bringup {
                 record_type: R::NAME,
                 table: self.table.table().to_string(),
                 row_id,
                 source: Box::new(source),
+            };
+            // A row without an id could not be removed once imported: the
+            // next bringup would import it again.
+            let row_id = row.id().ok_or_else(|| {
+                let column = self.table.id_column().name().as_str();
+                refused(
+                    Uuid::nil(),
+                    Invalid::new(
+                        column,
+                        "is NULL: a row without an id cannot be removed once imported; \
+                         give it one (a UUID) first",
+                    )
+                    .into(),
+                )
             })?;
+            let (event, state) = self
+                .import(row, latest)
+                .map_err(|source| refused(row_id, source))?;
             latest = Some((event.inserted_at, event.id));
             rows.push(RowWrite::Delete {
                 table: self.table,

@@ -38,6 +38,7 @@ impl<B: Storage> Store<B> {
             .write(log, MaterializePlan::new(id))
             .instrument(span)
             .await
+            .map_err(|error| error.in_log(log))
     }
 
     /// Imports the rows of `R`'s materialized table that no event of `R`
@@ -61,6 +62,7 @@ impl<B: Storage> Store<B> {
         let span = write_span::<R>(log, "bringup");
         let plan = BringupPlan::new(table, bringup.action, bringup.transfer);
         self.backend.write(log, plan).instrument(span).await
+            .map_err(|error| error.in_log(log))
     }
 
     /// One page of the ids of `R`'s records, deleted ones left out, in
@@ -87,7 +89,8 @@ impl<B: Storage> Store<B> {
             .backend
             .record_ids(log, R::SCHEMA_INDEX, after.map(Id::uuid), limit)
             .instrument(span)
-            .await?;
+            .await
+            .map_err(|error| error.in_log(log))?;
         let next = (limit > 0 && ids.len() == limit as usize)
             .then(|| ids.last().copied().map(Id::new))
             .flatten();

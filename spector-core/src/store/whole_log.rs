@@ -76,7 +76,8 @@ impl<B: Storage> Store<B> {
             .backend
             .fold_events(log, query, CollectEvents::default())
             .instrument(span)
-            .await?;
+            .await
+            .map_err(|error| error.in_log(log))?;
         // A full page may not be the last; an empty one (limit 0) has no
         // last event to go on from.
         let next = (events.len() == limit as usize)

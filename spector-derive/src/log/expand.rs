@@ -44,7 +44,7 @@ pub fn event_log(log: &ValidLog) -> TokenStream {
         impl ::spector::EventLog for #ident {
             fn spec() -> ::spector::Result<&'static ::spector::backend::LogSpec> {
                 static SPEC: ::spector::__private::LogCell = ::spector::__private::LogCell::new();
-                SPEC.get_or_init(#table, #hashed, || ::std::vec![#(#entries),*])
+                SPEC.get_or_init(::core::stringify!(#ident), #table, #hashed, || ::std::vec![#(#entries),*])
             }
         }
 

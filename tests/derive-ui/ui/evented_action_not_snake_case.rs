@@ -15,7 +15,7 @@ event_log!(ChatEvents {
 impl Changeset for Chat {
     fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
         match action {
-            ChatAction::Insert(attrs) | ChatAction::Update(attrs) => {
+            ChatAction::Insert(attrs) => {
                 self.messages.push(attrs.fetch("content")?);
             }
             ChatAction::SoftDelete(_) => self.messages.clear(),

@@ -17,7 +17,7 @@ event_log!(ChatEvents {
 impl Changeset for Chat {
     fn changeset(mut self, action: ChatAction, _meta: &EventMeta) -> Result<Self, Invalid> {
         match action {
-            ChatAction::Insert(attrs) | ChatAction::Update(attrs) | ChatAction::Edit(attrs) => {
+            ChatAction::Insert(attrs) | ChatAction::Edit(attrs) => {
                 self.messages.push(attrs.fetch("content")?);
             }
         }

@@ -110,10 +110,18 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
     let wallet_events = db.count_rows("wallet_events").await;
     let club_events = db.count_rows("club_events").await;
     let error = transfer(&db, alice.id, bob.id, 500).await.unwrap_err();
+    // The failed write is named: its position, record type and record.
     assert!(
-        matches!(&error, Error::Invalid(invalid) if invalid.to_string().contains("exceeds")),
+        matches!(&error, Error::Batch { index: 0, record_type: "Wallet", record_id: Some(id), source }
+            if *id == alice.id.uuid()
+                && matches!(&**source, Error::Invalid(invalid) if invalid.to_string().contains("exceeds"))),
         "{error}"
     );
+    assert!(error.to_string().starts_with(&format!(
+        "write 0 of the batch (Wallet {}) failed, nothing of the batch was written: invalid: ",
+        alice.id.uuid()
+    )));
+    assert!(error.as_invalid().is_some(), "as_invalid sees through");
     let mut batch = store.batch();
     batch.update(bob.id, deposit(1)).unwrap();
     batch
@@ -121,11 +129,18 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
             title: "never".into(),
         })
         .unwrap();
+    let missing = Uuid::now_v7();
+    batch.update(Id::<Wallet>::new(missing), deposit(1)).unwrap();
     batch
         .update(Id::<Wallet>::new(Uuid::now_v7()), deposit(1))
         .unwrap();
     let error = batch.commit().await.unwrap_err();
-    assert!(matches!(error, Error::NotFound { .. }), "{error}");
+    assert!(
+        matches!(&error, Error::Batch { index: 2, record_type: "Wallet", record_id: Some(id), .. }
+            if *id == missing),
+        "the first failure is the third write: {error}"
+    );
+    assert!(matches!(error.cause(), Error::NotFound { .. }), "{error}");
     assert_eq!(db.count_rows("wallet_events").await, wallet_events);
     assert_eq!(db.count_rows("club_events").await, club_events);
     assert_eq!(store.get(bob.id).await.unwrap().unwrap().balance, 35);
@@ -171,7 +186,7 @@ pub async fn concurrent_transfers_keep_the_total<D: TestDb>() {
                 let cents = 1 + next(400) as i64;
                 match transfer(&*db, wallets[from], wallets[to], cents).await {
                     Ok(id) => committed.push(id),
-                    Err(Error::Invalid(_)) => {}
+                    Err(error) if error.as_invalid().is_some() => {}
                     Err(other) => panic!("transfer failed: {other}"),
                 }
             }

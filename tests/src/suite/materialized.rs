@@ -468,3 +468,56 @@ pub async fn bringup_in_a_hashed_log_keeps_the_chain<D: TestDb>() {
     }
     assert_eq!(db.count_rows("stamps").await, 1);
 }
+
+/// A legacy row whose id is `NULL` (a table whose id column is unique but
+/// nullable) could not be removed once imported: bringup refuses it,
+/// naming the id column, and writes nothing.
+pub async fn bringup_refuses_a_row_without_an_id<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    db.execute_sql(
+        "CREATE TABLE members (id BLOB UNIQUE, name TEXT NOT NULL, email TEXT, \
+         age INTEGER NOT NULL, score REAL NOT NULL, active BOOLEAN NOT NULL, \
+         joined TEXT NOT NULL, changed TEXT, tags TEXT NOT NULL, profile TEXT)"
+            .replace("BLOB", blob_or_uuid::<D>())
+            .replace("joined TEXT", &format!("joined {}", time_type::<D>()))
+            .replace("changed TEXT", &format!("changed {}", time_type::<D>()))
+            .replace("tags TEXT", &format!("tags {}", json_type::<D>()))
+            .replace("profile TEXT", &format!("profile {}", json_type::<D>()))
+            .replace("score REAL", "score DOUBLE PRECISION")
+            .as_str(),
+    )
+    .await
+    .unwrap();
+    store.migrate::<ClubEvents>().await.unwrap();
+    for id in ["NULL".to_owned(), db.id_sql(Uuid::now_v7())] {
+        db.execute_sql(&format!(
+            "INSERT INTO members (id, name, age, score, active, joined, tags) \
+             VALUES ({id}, 'Legacy', 1, 0, {}, '2001-02-03T04:05:06Z', '[]')",
+            db.bool_sql(true),
+        ))
+        .await
+        .unwrap();
+    }
+
+    let error = store.bringup(import(None)).await.unwrap_err();
+    match &error {
+        Error::Bringup {
+            table,
+            row_id,
+            source,
+            ..
+        } => {
+            assert_eq!((table.as_str(), *row_id), ("members", Uuid::nil()));
+            let invalid = source.as_invalid().expect("the id column is named");
+            assert!(invalid.messages("id")[0].contains("NULL"), "{error}");
+        }
+        other => panic!("expected a bringup error, got {other:?}"),
+    }
+    assert!(
+        error.to_string().contains("without a readable id"),
+        "{error}"
+    );
+    assert_eq!(db.count_rows("members").await, 2, "nothing imported");
+    assert_eq!(db.count_rows("club_events").await, 0, "nothing appended");
+}

@@ -3,6 +3,7 @@
 pub mod basic_chat;
 pub mod batches;
 pub mod concurrency;
+pub mod faults;
 pub mod hash_chain;
 pub mod links;
 pub mod listing;

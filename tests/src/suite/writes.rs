@@ -6,6 +6,7 @@ use spector_examples::basic_chat::{BasicChat, BasicChatEvents, NewMessage};
 use uuid::Uuid;
 
 use crate::db::{RowTime, TestDb};
+use crate::members::{ClubEvents, Member, MemberFields};
 use crate::records::{Counter, CounterAction, Note, TestEvents};
 
 /// Executing on an id that has no events is a not-found error.
@@ -417,14 +418,48 @@ pub async fn using_a_log_before_migrating_is_not_migrated<D: TestDb>() {
         .await
         .unwrap_err();
     let write = store.insert::<Counter>(Attrs::new()).await.unwrap_err();
-    for error in [read, write] {
+    let page = store.read_log::<TestEvents>(None, 10).await.unwrap_err();
+    for error in [read, write, page] {
         assert!(
-            matches!(&error, Error::NotMigrated { table } if table == "test_events"),
-            "{error}"
+            matches!(&error, Error::NotMigrated { log: Some("TestEvents"), table }
+                if table == "test_events"),
+            "{error:?}"
         );
-        assert!(
-            error.to_string().contains("store.migrate::<Log>()"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "table `test_events` of event log `TestEvents` does not exist: call \
+             `store.migrate::<TestEvents>()` (once, at start-up) first"
         );
     }
+}
+
+/// A materialized table dropped after `migrate` is named as what it is, a
+/// table of its log, with the `migrate` that recreates it; so is a link
+/// table, and a batch's missing table.
+pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<ClubEvents>().await.unwrap();
+    db.execute_sql("DROP TABLE members").await.unwrap();
+    let error = store
+        .insert::<Member>(MemberFields::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "table `members` of event log `ClubEvents` does not exist: call \
+         `store.migrate::<ClubEvents>()` (once, at start-up) first"
+    );
+    let mut batch = store.batch();
+    batch.insert::<Member>(MemberFields::default()).unwrap();
+    let error = batch.commit().await.unwrap_err();
+    assert!(
+        matches!(error.cause(), Error::NotMigrated { log: Some("ClubEvents"), table } if table == "members"),
+        "{error:?}"
+    );
+    store.migrate::<ClubEvents>().await.unwrap();
+    store
+        .insert::<Member>(MemberFields::default())
+        .await
+        .expect("migrate recreates the table");
 }

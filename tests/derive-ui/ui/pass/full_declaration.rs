@@ -3,8 +3,9 @@
 //! action, an `Attrs` action, derived, explicit, negative and aliased codes,
 //! the long form of an action, links with default and explicit columns and
 //! tables, a version, `Id<Self>` and `Uuid` id fields, serde savepoints
-//! taken every 5 events, a hashed log, and hand-written changesets. `main`
-//! checks every generated constant against literal values.
+//! taken every 5 events, a hashed log, a type without `update` and one whose
+//! `update` carries `Attrs`, and hand-written changesets. `main` checks every
+//! generated constant against literal values.
 
 #![deny(missing_docs, warnings)]
 
@@ -13,7 +14,7 @@ use spector::action::{custom_action_code, ActionName, INSERT, UPDATE};
 use spector::backend::LinkDecl;
 use spector::{
     event_log, Attrs, Changeset, Event, EventLog, EventMeta, Evented, Id, Invalid, NewEvent,
-    RecordAction, RecordLink, Replay, Uuid,
+    RecordAction, RecordLink, Replay, Updatable, Uuid,
 };
 
 /// The payload of `insert` and `update`: a new message.
@@ -115,7 +116,8 @@ impl Changeset for Chat {
     }
 }
 
-/// A record with nothing but its id, stored at an explicit schema index.
+/// A record with nothing but its id, stored at an explicit schema index; it
+/// declares no `update`, so it has none.
 #[derive(Debug, Clone, Default, PartialEq, Evented)]
 #[evented(log = ChatEvents)]
 pub struct Ping {
@@ -124,14 +126,17 @@ pub struct Ping {
 }
 
 impl Changeset for Ping {
-    fn changeset(self, _action: PingAction, _meta: &EventMeta) -> Result<Self, Invalid> {
-        Ok(self)
+    fn changeset(self, action: PingAction, _meta: &EventMeta) -> Result<Self, Invalid> {
+        match action {
+            PingAction::Insert(_) => Ok(self),
+        }
     }
 }
 
-/// A counter with serde savepoints, one every 5 events.
+/// A counter with serde savepoints, one every 5 events, counted by
+/// `insert` and by `update`, which carries `Attrs`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Evented)]
-#[evented(log = ChatEvents, savepoint_every = 5)]
+#[evented(log = ChatEvents, actions(update), savepoint_every = 5)]
 pub struct Tick {
     /// The tick id.
     pub id: Id<Self>,
@@ -208,7 +213,13 @@ fn main() {
     assert_eq!(ChatAction::code_of("savepoint"), None);
     assert_eq!(ChatAction::name_of(archive), Some("soft_delete"));
     assert_eq!(ChatAction::name_of(40), Some("note"));
-    assert_eq!(names(PingAction::NAMES), [("insert", 1), ("update", 2)]);
+    assert_eq!(names(PingAction::NAMES), [("insert", 1)]);
+    assert_eq!(PingAction::code_of("update"), None);
+    assert_eq!(names(TickAction::NAMES), [("insert", 1), ("update", 2)]);
+    let updated = ChatAction::update(NewMessage {
+        content: "b".into(),
+    });
+    assert_eq!((updated.name(), updated.code()), ("update", UPDATE));
 
     let note = ChatAction::Note(Note { text: "hi".into() });
     assert_eq!(note.name(), "note");
@@ -336,7 +347,9 @@ fn main() {
     // on from there.
     assert_eq!(Tick::SCHEMA_INDEX, 11);
     assert_eq!(
-        Tick::SAVEPOINTS.and_then(|hooks| hooks.interval()).map(|every| every.get()),
+        Tick::SAVEPOINTS
+            .and_then(|hooks| hooks.interval())
+            .map(|every| every.get()),
         Some(5)
     );
     assert!(ChatEvents::spec().is_ok_and(|spec| spec.hashed()));
