@@ -89,7 +89,8 @@ pub use spector_core::{
     EventLog, EventMeta, Evented, FieldMismatch, Id, Idempotent, IntoId, Invalid, Link, LinkKind,
     LogMember, LogPage, Materialization, Materialized, NewEvent, Page, RecordAction, RecordLink,
     Replay, Result, Row, Savepoint, SavepointCheck, SavepointHooks, SavepointMismatch, SavepointOf,
-    SavepointTarget, Store, Ticket, ToColumn, TypedLink, Updatable, Uuid, Value, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD, MAX_PAYLOAD_DEPTH,
+    SavepointTarget, Store, Ticket, ToColumn, TypedLink, Updatable, Uuid, Value,
+    DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD, MAX_PAYLOAD_DEPTH,
 };
 
 /// Declares an event log: its table and the record types stored in it.

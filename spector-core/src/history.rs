@@ -47,6 +47,7 @@ impl<R: Evented> History<R> {
     /// # Errors
     ///
     /// [`Error::CorruptEvent`] for a schema index the log does not declare,
+    /// a link the log does not declare as stored (a kind its link lacks),
     /// or an event of another type inside a record of `R`.
     pub(crate) fn admits(&mut self, event: &Event) -> Result<bool> {
         let log = R::Log::spec()?;
@@ -55,6 +56,7 @@ impl<R: Evented> History<R> {
             event_id: event.id,
             reason,
         };
+        crate::stored_links::check(log, event)?;
         if log.schema(event.schema_index).is_none() {
             return Err(corrupt(format!(
                 "its schema index {} is not declared by the event log",

@@ -40,6 +40,7 @@ mod savepoint;
 mod savepoint_check;
 mod storage;
 mod store;
+mod stored_links;
 
 pub use action::{RecordAction, Updatable};
 pub use attrs::{reserved, Attrs};

@@ -59,6 +59,12 @@ impl Link {
 /// assert_eq!(Relation::from_code(3), None);
 /// ```
 pub trait LinkKind: Debug + Copy + Eq + Send + Sync + 'static {
+    /// The stored integer of every kind: a link row with another integer
+    /// is [`Error::CorruptEvent`](crate::Error::CorruptEvent) when read.
+    /// Keep a kind that stored links use, as you keep an action that
+    /// stored events use.
+    const CODES: &'static [i32];
+
     /// The stored integer of this kind.
     fn code(self) -> i32;
 

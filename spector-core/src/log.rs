@@ -35,6 +35,9 @@ pub struct LinkDecl {
     /// True for a typed link (`kind = Relation`): its table has a `type`
     /// column, and each link row a kind.
     pub typed: bool,
+    /// The kinds a typed link's rows may hold ([`LinkKind::CODES`](crate::LinkKind::CODES)
+    /// of its kind type); empty for an untyped link.
+    pub kinds: &'static [i32],
 }
 
 impl LinkDecl {
@@ -47,6 +50,7 @@ impl LinkDecl {
             table: None,
             constrained: true,
             typed: false,
+            kinds: &[],
         }
     }
 }
@@ -110,6 +114,7 @@ pub struct LinkSpec {
     column: SqlIdent,
     constrained: bool,
     typed: bool,
+    kinds: &'static [i32],
 }
 
 impl LinkSpec {
@@ -137,6 +142,11 @@ impl LinkSpec {
     /// True for a typed link: its table has an integer `type` column.
     pub fn typed(&self) -> bool {
         self.typed
+    }
+
+    /// The kinds a typed link's rows may hold; empty for an untyped link.
+    pub fn kinds(&self) -> &'static [i32] {
+        self.kinds
     }
 }
 
@@ -321,6 +331,7 @@ impl LogSpec {
                     column: ident(decl.column.to_owned())?,
                     constrained: decl.constrained,
                     typed: decl.typed,
+                    kinds: decl.kinds,
                 };
                 if spec.column == "event_id" {
                     return Err(invalid(format!(

@@ -23,6 +23,7 @@ use crate::replay::Replay;
 use crate::savepoint::{Savepoint, SavepointOf};
 use crate::savepoint_check::{SavepointCheck, VerifySavepoints};
 use crate::storage::{CollectEvents, EventFilter, EventFold, EventQuery, HistoryStart, Storage};
+use crate::stored_links::KnownLinks;
 
 mod links;
 mod rows;
@@ -137,7 +138,10 @@ impl<B: Storage> Store<B> {
     pub async fn migrate<L: EventLog>(&self) -> Result<()> {
         let log = L::spec()?;
         let span = tracing::info_span!(target: "spector", "spector.migrate", table = %log.table());
-        self.backend.migrate(log).instrument(span).await
+        self.backend
+            .migrate(log)
+            .instrument(span)
+            .await
             .map_err(|error| error.in_log(log))
     }
 
@@ -150,7 +154,10 @@ impl<B: Storage> Store<B> {
         let log = L::spec()?;
         let span =
             tracing::info_span!(target: "spector", "spector.migrate_down", table = %log.table());
-        self.backend.migrate_down(log).instrument(span).await
+        self.backend
+            .migrate_down(log)
+            .instrument(span)
+            .await
             .map_err(|error| error.in_log(log))
     }
 
@@ -178,8 +185,12 @@ impl<B: Storage> Store<B> {
         A: RecordAction,
         A::Record: Changeset,
     {
-        self.write(Change::<A::Record>::insert(None, &action, self.max_payload_bytes)?)
-            .await
+        self.write(Change::<A::Record>::insert(
+            None,
+            &action,
+            self.max_payload_bytes,
+        )?)
+        .await
     }
 
     /// Applies the `update` action carrying `payload` to a record: only for
@@ -222,7 +233,7 @@ impl<B: Storage> Store<B> {
             action.borrow(),
             self.max_payload_bytes,
         )?)
-            .await
+        .await
     }
 
     /// Creates a record with the action called `action` and a JSON payload:
@@ -241,7 +252,7 @@ impl<B: Storage> Store<B> {
             payload,
             self.max_payload_bytes,
         )?)
-            .await
+        .await
     }
 
     /// Applies the action called `action` with a JSON payload to a record:
@@ -523,7 +534,7 @@ impl<B: Storage> Store<B> {
             event_id = %id
         );
         self.backend
-            .fold_events(log, query, CollectEvents::default())
+            .fold_events(log, query, KnownLinks::new(log, CollectEvents::default()))
             .instrument(span)
             .await
             .map_err(|error| error.in_log(log))
@@ -723,14 +734,13 @@ impl<B: Storage> Idempotent<'_, B> {
         action: &str,
         payload: Attrs,
     ) -> Result<R> {
-        let change =
-            Change::execute_by_name(
-                Some(self.event_id),
-                record.into_id(),
-                action,
-                payload,
-                self.store.max_payload_bytes,
-            )?;
+        let change = Change::execute_by_name(
+            Some(self.event_id),
+            record.into_id(),
+            action,
+            payload,
+            self.store.max_payload_bytes,
+        )?;
         self.store.write(change).await
     }
 

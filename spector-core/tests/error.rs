@@ -54,7 +54,11 @@ struct DriverError {
 
 impl std::fmt::Display for DriverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "database \"shop\" does not exist (SQLSTATE {})", self.code)
+        write!(
+            f,
+            "database \"shop\" does not exist (SQLSTATE {})",
+            self.code
+        )
     }
 }
 
@@ -100,7 +104,10 @@ fn a_batch_error_names_the_write_and_sees_through_to_its_cause() {
         index: 3,
         record_type: "Ticket",
         record_id: Some(id),
-        source: Box::new(Error::Invalid(Invalid::new("status", "the ticket is closed"))),
+        source: Box::new(Error::Invalid(Invalid::new(
+            "status",
+            "the ticket is closed",
+        ))),
     };
     assert_eq!(
         error.to_string(),
@@ -110,7 +117,9 @@ fn a_batch_error_names_the_write_and_sees_through_to_its_cause() {
         )
     );
     assert_eq!(
-        error.as_invalid().map(|invalid| invalid.messages("status").len()),
+        error
+            .as_invalid()
+            .map(|invalid| invalid.messages("status").len()),
         Some(1)
     );
     assert!(matches!(error.cause(), Error::Invalid(_)));

@@ -47,6 +47,7 @@ fn two_links_may_not_share_a_table() {
             table: Some("chat_edits"),
             constrained: true,
             typed: false,
+            kinds: &[],
         },
     ];
     let reason = refusal("chat_events", LINKS);
@@ -64,6 +65,7 @@ fn a_link_may_not_use_the_event_table() {
         table: Some("chat_events"),
         constrained: true,
         typed: false,
+        kinds: &[],
     }];
     let reason = refusal("chat_events", LINKS);
     assert!(reason.contains("event table `chat_events`"), "{reason}");

@@ -277,6 +277,10 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
         };
         let constrained = link.constrained;
         let typed = link.kind.is_some();
+        let kinds = match &link.kind {
+            Some(kind) => quote!(<#kind as ::spector::LinkKind>::CODES),
+            None => quote!(&[]),
+        };
         quote! {
             ::spector::__private::LinkDecl {
                 name: #name,
@@ -284,6 +288,7 @@ fn evented_impl(valid: &Valid, mode: Mode) -> TokenStream {
                 table: #table,
                 constrained: #constrained,
                 typed: #typed,
+                kinds: #kinds,
             }
         }
     });

@@ -54,6 +54,8 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(quote! {
         #[automatically_derived]
         impl ::spector::LinkKind for #ident {
+            const CODES: &'static [i32] = &[#(#codes),*];
+
             fn code(self) -> i32 {
                 match self {
                     #(Self::#variants => #codes,)*

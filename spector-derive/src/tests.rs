@@ -129,10 +129,10 @@ fn links_and_version_reach_the_evented_impl() {
     .unwrap_or_default();
     assert!(expanded.contains("constVERSION:u32=2;"));
     assert!(expanded.contains(
-        "::spector::__private::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None,constrained:true,typed:false,}"
+        "::spector::__private::LinkDecl{name:\"edits\",column:\"previous_id\",table:::core::option::Option::None,constrained:true,typed:false,kinds:&[],}"
     ));
     assert!(expanded.contains(
-        "::spector::__private::LinkDecl{name:\"mentions\",column:\"mentions_id\",table:::core::option::Option::None,constrained:true,typed:false,}"
+        "::spector::__private::LinkDecl{name:\"mentions\",column:\"mentions_id\",table:::core::option::Option::None,constrained:true,typed:false,kinds:&[],}"
     ));
     assert!(expanded.contains("table:::core::option::Option::Some(\"chat_parents\")"));
     assert!(expanded.contains("<Selfas::spector::LogMember<ChatEvents>>::SCHEMA_INDEX"));

@@ -33,7 +33,7 @@ pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 /// more here, with the names derived from them (indexes, triggers,
 /// functions). A log whose derived names PostgreSQL would truncate (longer
 /// than 63 bytes) or that would name two objects alike is refused with
-/// [`Error::InvalidLog`](spector_core::Error::InvalidLog).
+/// [`Error::InvalidLog`].
 ///
 /// ```
 /// use spector_core::backend::LogSpec;
@@ -48,7 +48,7 @@ pub const LINK_ACROSS_RECORDS_SQLSTATE: &str = "SPLNK";
 ///
 /// # Errors
 ///
-/// [`Error::InvalidLog`](spector_core::Error::InvalidLog) when a derived name
+/// [`Error::InvalidLog`] when a derived name
 /// would be truncated by PostgreSQL or collide with another.
 pub fn up(log: &LogSpec) -> Result<Vec<String>> {
     let names = LogNames::of(log)?;

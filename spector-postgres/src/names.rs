@@ -361,6 +361,7 @@ mod tests {
             table: Some("x_a"),
             constrained: true,
             typed: false,
+            kinds: &[],
         }];
         const TWO: &[LinkDecl] = &[LinkDecl {
             name: "two",
@@ -368,6 +369,7 @@ mod tests {
             table: Some("x_a_b"),
             constrained: true,
             typed: false,
+            kinds: &[],
         }];
         let log = LogSpec::new(
             "x_events",
@@ -392,6 +394,7 @@ mod tests {
             table: Some("chat_events_pkey"),
             constrained: true,
             typed: false,
+            kinds: &[],
         }];
         let log = LogSpec::new("chat_events", vec![SchemaSpec::new("Chat", 0, LINKS)]).unwrap();
         let (_, reason) = refusal(&log);

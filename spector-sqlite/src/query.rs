@@ -194,7 +194,8 @@ pub(crate) fn fold_events<F: EventFold>(
 
 /// The columns of an event row, in the order [`decode_event`] reads them:
 /// the row, its hash in a hashed log, then with `links` one column per
-/// link table listing the event's targets (hex, comma-separated).
+/// link table listing the event's targets (hex, comma-separated; a
+/// target that is not a blob as its storage class, `TEXT`).
 fn columns(log: &LogSpec, links: bool) -> String {
     let mut columns = EVENT_COLUMNS.to_owned();
     if log.hashed() {
@@ -202,10 +203,18 @@ fn columns(log: &LogSpec, links: bool) -> String {
     }
     if links {
         for link in log.links() {
+            // A target as stored: the hex of its bytes, or the storage
+            // class of a value that is not a blob (whose hex could pass
+            // for a UUID's).
+            let target = format!(
+                "CASE typeof(l.{column}) WHEN 'blob' THEN hex(l.{column}) \
+                 ELSE upper(typeof(l.{column})) END",
+                column = link.column()
+            );
             let target = if link.typed() {
-                format!("hex(l.{}) || ':' || l.type", link.column())
+                format!("{target} || ':' || l.type")
             } else {
-                format!("hex(l.{})", link.column())
+                target
             };
             columns.push_str(&format!(
                 ", (SELECT group_concat({target}, ',') FROM {links} l WHERE l.event_id = e.id)",
@@ -293,12 +302,17 @@ fn decode_target(spec: &LinkSpec, text: &str) -> std::result::Result<(Uuid, Opti
                 .map_err(|_| format!("{} has the kind `{kind}`, not an i32", link()))
         })
         .transpose()?;
-    // `hex()` of a 16-byte blob is the 32 digits of a simple UUID; of
-    // anything else (text, another length), not.
+    // The hex of a 16-byte blob is the 32 digits of a simple UUID; that of
+    // another length, or a storage class, is not.
     let target = Uuid::try_parse(hex).map_err(|_| {
-        let shown: String = hex.chars().take(80).collect();
+        let held = if hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            let shown: String = hex.chars().take(80).collect();
+            format!("BLOB x'{}'", shown.to_lowercase())
+        } else {
+            hex.to_owned()
+        };
         format!(
-            "{} has a {} that is not a UUID's 16 bytes (x'{shown}')",
+            "{} has a {} that is not a UUID's 16 bytes: it holds {held}",
             link(),
             spec.column()
         )

@@ -104,24 +104,26 @@ impl ToSql for Param<'_> {
     }
 }
 
-/// The ids of untracked rows stored in another form than Spector's 16
-/// bytes (a UUID as text, as legacy tables often keep them), by the UUID
-/// they were read as: deleting one of these rows deletes it as stored.
+/// The ids of the untracked rows as stored, by the UUID each was read as
+/// (16 bytes as Spector writes them, or a UUID as text, as legacy tables
+/// often keep them): deleting one of these rows deletes exactly the rows
+/// read, never a tracked row whose 16-byte id a text spells.
 #[derive(Debug, Default)]
 pub(crate) struct StoredIds(HashMap<Uuid, Vec<Stored>>);
 
 impl StoredIds {
-    /// The ids row `id` is stored under: its 16 bytes, and any other form
-    /// the untracked rows read keep it in.
+    /// The ids the rows of record `id` are stored under: those of the
+    /// untracked rows read as `id`, or else its 16 bytes.
     fn of(&self, id: Uuid) -> Vec<Stored> {
-        let mut stored = vec![Stored::Blob(id.as_bytes().to_vec())];
-        stored.extend(self.0.get(&id).into_iter().flatten().cloned());
-        stored
+        self.0
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| vec![Stored::Blob(id.as_bytes().to_vec())])
     }
 }
 
-/// Applies one row write; a delete removes the row under every id form in
-/// `stored_ids`.
+/// Applies one row write; a delete removes the rows stored under the ids
+/// `stored_ids` gives.
 ///
 /// # Errors
 ///
@@ -252,10 +254,10 @@ pub(crate) fn untracked(
         let id = match (raw_id, stored_uuid(raw_id)) {
             // The plan refuses it, naming the row.
             (ValueRef::Null, _) => None,
-            (_, Ok(id)) => Some(id),
-            (raw, Err((_, problem))) => {
-                let id = spelt_uuid(raw).ok_or_else(|| {
-                    refused(Uuid::nil(), Invalid::new(id_column, problem.clone()))
+            (raw, read) => {
+                let id = read.or_else(|(_, problem)| {
+                    spelt_uuid(raw)
+                        .ok_or_else(|| refused(Uuid::nil(), Invalid::new(id_column, problem)))
                 })?;
                 stored_ids.0.entry(id).or_default().push(raw.into());
                 Some(id)

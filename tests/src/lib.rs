@@ -80,6 +80,7 @@ macro_rules! conformance_suite {
             faults::a_misspelt_key_by_name_is_an_unknown_key,
             faults::a_trigger_raising_on_a_row_is_row_refused_on_both,
             faults::a_replay_error_says_to_move_the_rule_into_validate,
+            faults::a_link_kind_the_link_does_not_declare_is_a_corrupt_event,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,

@@ -192,13 +192,16 @@ fn revision(text: &str, relates: Vec<(Relation, Uuid)>) -> Revision {
 }
 
 /// A typed link's kind outside `i32` (2^40) or of text, or a link target
-/// stored as text, is a corrupt event naming the linking event and the
-/// link table, for reads with links and writes of the record alike.
+/// stored as text (even 16 bytes of it) or as a blob of another length, is
+/// a corrupt event naming the linking event and the link table, for reads
+/// with links and writes of the record alike.
 #[tokio::test]
 async fn a_link_row_that_does_not_decode_is_a_corrupt_event_naming_the_link() {
     for (target, kind) in [
         ("{v1}", "1099511627776"),
         ("'{v1_text}'", "1"),
+        ("'sixteen chars!!!'", "1"),
+        ("X'0102'", "1"),
         ("{v1}", "'cites'"),
     ] {
         let (_file, store, raw) = open().await;

@@ -7,6 +7,7 @@ use super::Store;
 use crate::error::Result;
 use crate::event::Event;
 use crate::link::{LinkKind, RecordLink, TypedLink};
+use crate::log::EventLog;
 use crate::record::{Changeset, Evented};
 use crate::storage::{EventFilter, Storage};
 
@@ -30,6 +31,15 @@ impl<B: Storage> Store<B> {
             source,
             schema_index: <L::Record as Evented>::SCHEMA_INDEX,
         };
+        let typed = <L::Record as Evented>::Log::spec()?
+            .link(link.name())
+            .is_some_and(|spec| spec.typed());
+        if typed {
+            // Every kind is followed here, so the source's link rows are
+            // read and checked first: a kind the link does not declare is
+            // a corrupt event, not a target.
+            self.event::<L::Record>(source).await?;
+        }
         self.events::<L::Record>("linked_from", source, filter)
             .await
     }

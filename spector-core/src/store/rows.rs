@@ -61,7 +61,10 @@ impl<B: Storage> Store<B> {
         let table = table_of::<R>()?;
         let span = write_span::<R>(log, "bringup");
         let plan = BringupPlan::new(table, bringup.action, bringup.transfer);
-        self.backend.write(log, plan).instrument(span).await
+        self.backend
+            .write(log, plan)
+            .instrument(span)
+            .await
             .map_err(|error| error.in_log(log))
     }
 

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::event::Event;
 use crate::log::EventLog;
 use crate::storage::{CollectEvents, EventFilter, EventQuery, Storage};
+use crate::stored_links::KnownLinks;
 
 impl<B: Storage> Store<B> {
     /// One page of every event of the log `L`, whatever its record or type,
@@ -74,7 +75,7 @@ impl<B: Storage> Store<B> {
         };
         let events = self
             .backend
-            .fold_events(log, query, CollectEvents::default())
+            .fold_events(log, query, KnownLinks::new(log, CollectEvents::default()))
             .instrument(span)
             .await
             .map_err(|error| error.in_log(log))?;

@@ -55,7 +55,10 @@ async fn run<B: spector::backend::Storage + Clone>(
     match store.insert::<Note>(attrs! {"text": text}).await {
         Ok(note) => {
             let read = store.get(note.id).await.expect("get").expect("stored");
-            let page = store.read_log::<TestEvents>(None, 1).await.expect("read_log");
+            let page = store
+                .read_log::<TestEvents>(None, 1)
+                .await
+                .expect("read_log");
             println!(
                 "stored {} bytes; get read it back: {}; read_log: {} event",
                 mib << 20,

@@ -130,7 +130,9 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
         })
         .unwrap();
     let missing = Uuid::now_v7();
-    batch.update(Id::<Wallet>::new(missing), deposit(1)).unwrap();
+    batch
+        .update(Id::<Wallet>::new(missing), deposit(1))
+        .unwrap();
     batch
         .update(Id::<Wallet>::new(Uuid::now_v7()), deposit(1))
         .unwrap();

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use spector::{attrs, Attrs, Error, Id, Store, Uuid, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD};
 
 use crate::db::{RawEvent, Tamper, TestDb};
+use crate::documents::{Doc, DocEvents, DocLink, Relation, Revision};
 use crate::members::{ClubEvents, Member, MemberFields};
 use crate::records::{Counter, CounterAction, Note, NoteAction, Profile, TestEvents};
 use crate::tally::{ChainEvents, Entry};
@@ -42,7 +43,10 @@ pub async fn a_time_far_ahead_of_the_clock_is_refused_naming_the_event<D: TestDb
         .unwrap();
 
     let followed = store
-        .execute(Id::<Counter>::new(near), CounterAction::Increment(Attrs::new()))
+        .execute(
+            Id::<Counter>::new(near),
+            CounterAction::Increment(Attrs::new()),
+        )
         .await
         .expect("within the lead, the new event follows the stored one");
     assert_eq!(followed.count, 1);
@@ -50,7 +54,10 @@ pub async fn a_time_far_ahead_of_the_clock_is_refused_naming_the_event<D: TestDb
     assert!(events[1].inserted_at > events[0].inserted_at);
 
     let error = store
-        .execute(Id::<Counter>::new(far), CounterAction::Increment(Attrs::new()))
+        .execute(
+            Id::<Counter>::new(far),
+            CounterAction::Increment(Attrs::new()),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -58,7 +65,10 @@ pub async fn a_time_far_ahead_of_the_clock_is_refused_naming_the_event<D: TestDb
             if table == "test_events" && *event_id == far && *inserted_at - *now > MAX_CLOCK_LEAD),
         "{error:?}"
     );
-    assert!(error.to_string().contains("more than one hour ahead"), "{error}");
+    assert!(
+        error.to_string().contains("more than one hour ahead"),
+        "{error}"
+    );
     assert_eq!(db.count_rows("test_events").await, 3, "nothing written");
 
     store.migrate::<ChainEvents>().await.unwrap();
@@ -182,8 +192,13 @@ pub async fn a_payload_over_the_store_limit_is_refused<D: TestDb>() {
         .insert::<Note>(attrs! {"text": big.clone()})
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::PayloadTooLarge { limit, .. } if limit == DEFAULT_MAX_PAYLOAD_BYTES));
-    let raised = db.store().clone().with_max_payload_bytes(2 * DEFAULT_MAX_PAYLOAD_BYTES);
+    assert!(
+        matches!(error, Error::PayloadTooLarge { limit, .. } if limit == DEFAULT_MAX_PAYLOAD_BYTES)
+    );
+    let raised = db
+        .store()
+        .clone()
+        .with_max_payload_bytes(2 * DEFAULT_MAX_PAYLOAD_BYTES);
     let stored: Note = raised.insert(attrs! {"text": big}).await.unwrap();
     assert_eq!(
         raised.get(stored.id).await.unwrap().unwrap().body,
@@ -225,7 +240,8 @@ pub async fn a_misspelt_key_by_name_is_an_unknown_key<D: TestDb>() {
     // History is never checked: a stored event with a key the type does
     // not know replays, the key ignored.
     let event = Uuid::now_v7();
-    let rename = <crate::records::ProfileAction as spector::RecordAction>::code_of("rename").unwrap();
+    let rename =
+        <crate::records::ProfileAction as spector::RecordAction>::code_of("rename").unwrap();
     db.insert_event_rows(
         "test_events",
         vec![RawEvent {
@@ -270,8 +286,10 @@ pub async fn a_trigger_raising_on_a_row_is_row_refused_on_both<D: TestDb>() {
              FOR EACH ROW EXECUTE FUNCTION no_mallory()",
         ]
     } else {
-        &["CREATE TRIGGER no_mallory BEFORE INSERT ON members WHEN NEW.name = 'MALLORY' \
-           BEGIN SELECT RAISE(ABORT, 'mallory is banned'); END"]
+        &[
+            "CREATE TRIGGER no_mallory BEFORE INSERT ON members WHEN NEW.name = 'MALLORY' \
+           BEGIN SELECT RAISE(ABORT, 'mallory is banned'); END",
+        ]
     };
     for statement in statements {
         db.execute_sql(statement).await.unwrap();
@@ -288,7 +306,11 @@ pub async fn a_trigger_raising_on_a_row_is_row_refused_on_both<D: TestDb>() {
             if table == "members" && reason.contains("mallory is banned")),
         "{error:?}"
     );
-    assert_eq!(db.count_rows("club_events").await, 0, "the event rolled back");
+    assert_eq!(
+        db.count_rows("club_events").await,
+        0,
+        "the event rolled back"
+    );
     let _: Member = store
         .insert(MemberFields {
             name: "Ada".into(),
@@ -326,4 +348,61 @@ pub async fn a_replay_error_says_to_move_the_rule_into_validate<D: TestDb>() {
             .ends_with("move the rule that refuses it from `changeset` into `validate`, which runs for new writes only"),
         "{error}"
     );
+}
+
+/// A typed link row whose kind the link's kind type does not declare (99,
+/// -1, 0, written by hand) is `CorruptEvent` naming the event and the link
+/// on every read that returns it or follows it — `all_events`,
+/// `linking_to`, `linked_from`, `ancestry`, `read_log` — and on a write to
+/// the record; before, it was returned as `Link { kind: Some(99) }` and
+/// counted.
+pub async fn a_link_kind_the_link_does_not_declare_is_a_corrupt_event<D: TestDb>() {
+    for kind in [99, -1, 0] {
+        let db = D::create().await;
+        let store = db.store();
+        store.migrate::<DocEvents>().await.unwrap();
+        let revision = |text: &str| Revision {
+            text: text.into(),
+            relates: Vec::new(),
+            untyped: false,
+        };
+        let doc: Doc = store.insert(revision("v1")).await.unwrap();
+        let v1 = doc.id.uuid();
+        store.update(doc.id, revision("v2")).await.unwrap();
+        let v2 = store.all_events(doc.id).await.unwrap()[1].id;
+        db.execute_sql(&format!(
+            "INSERT INTO doc_relates (event_id, related_id, type) VALUES ({}, {}, {kind})",
+            db.id_sql(v2),
+            db.id_sql(v1)
+        ))
+        .await
+        .unwrap();
+
+        let corrupt = |error: Error| {
+            assert!(
+                matches!(&error, Error::CorruptEvent { table, event_id, reason }
+                    if table == "doc_events" && *event_id == v2
+                        && reason.contains(&format!("`relates` link to {v1} has kind {kind}"))
+                        && reason.contains("doc_relates")),
+                "kind {kind}: {error:?}"
+            );
+        };
+        // `get` replays without links: the state does not depend on them.
+        assert_eq!(store.get(doc.id).await.unwrap().unwrap().text, "v2");
+        corrupt(store.all_events(doc.id).await.unwrap_err());
+        corrupt(store.linking_to(DocLink::Relates, v1).await.unwrap_err());
+        corrupt(store.linked_from(DocLink::Relates, v2).await.unwrap_err());
+        corrupt(store.ancestry(DocLink::Relates, v2).await.unwrap_err());
+        corrupt(store.read_log::<DocEvents>(None, 10).await.unwrap_err());
+        corrupt(store.update(doc.id, revision("v3")).await.unwrap_err());
+        // The typed queries name their kind: the row is none of them.
+        for relation in [Relation::Supersedes, Relation::Cites] {
+            assert!(store
+                .linking_to_as(DocLink::Relates, relation, v1)
+                .await
+                .unwrap()
+                .is_empty());
+        }
+        assert_eq!(db.count_rows("doc_events").await, 2, "nothing written");
+    }
 }

@@ -246,6 +246,7 @@ fn main() {
                 table: Some("chat_parents"),
                 constrained: true,
                 typed: false,
+                kinds: &[],
             },
         ]
     );
