@@ -278,12 +278,14 @@ pub enum Error {
 
     /// `migrate` found a materialized table without a column its record
     /// type now declares, and cannot add it safely: the column is required
-    /// (`NOT NULL`, the field is not an `Option`) and the table already has
-    /// rows, which would need a value. Nothing was changed (not even the
-    /// columns that could be added). Run `statements` — each adds a column
-    /// with the kind's zero value (`0`, `''`, `false`, …) as the default
-    /// existing rows take: edit the value first if they should hold another
-    /// — then `migrate` again.
+    /// (`NOT NULL`, the field is not an `Option`), the table already has
+    /// rows, which need a value, and no SQL literal holds the field's value
+    /// in the type's `Default` state (a NaN float, text with a NUL
+    /// character). Nothing was changed (not even the columns that could be
+    /// added). Run `statements` — each adds a column with the kind's zero
+    /// value (`0`, `''`, `false`, …) as the default existing rows take:
+    /// edit the value first if they should hold another — then `migrate`
+    /// again.
     #[error(
         "the materialized table `{table}` lacks required columns that `migrate` will not add to \
          a table with rows: run `{}`, then migrate again",

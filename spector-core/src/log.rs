@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+use crate::id::Id;
 use crate::identifier::SqlIdent;
 use crate::materialized::{ColumnType, TableDecl, Value};
 use crate::record::Evented;
+use uuid::Uuid;
 
 /// An event log declared with the `event_log!` macro: a table and the
 /// record types stored in it.
@@ -56,7 +58,7 @@ impl LinkDecl {
 }
 
 /// One record type stored in a log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchemaSpec {
     /// The record type's name.
     pub name: &'static str,
@@ -68,6 +70,11 @@ pub struct SchemaSpec {
     pub links: &'static [LinkDecl],
     /// Its materialized table, if it has one.
     pub table: Option<TableDecl>,
+    /// The row of its default state (`R::default()`, the state a replay
+    /// starts from), one value per column of `table`: the values `migrate`
+    /// gives existing rows when it adds a required column. `None` when
+    /// unknown (an entry written by hand, or a row the state cannot give).
+    pub defaults: Option<Vec<Value>>,
 }
 
 impl SchemaSpec {
@@ -80,6 +87,7 @@ impl SchemaSpec {
             version: 0,
             links,
             table: None,
+            defaults: None,
         }
     }
 
@@ -92,6 +100,9 @@ impl SchemaSpec {
             version: R::VERSION,
             links: R::LINKS,
             table: R::MATERIALIZED.map(|materialization| *materialization.table()),
+            defaults: R::MATERIALIZED.and_then(|materialization| {
+                materialization.values(&R::fresh(Id::new(Uuid::nil()))).ok()
+            }),
         }
     }
 }
@@ -151,11 +162,12 @@ impl LinkSpec {
 }
 
 /// A column of a materialized table, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ColumnSpec {
     name: SqlIdent,
     ty: ColumnType,
     nullable: bool,
+    default: Option<Value>,
 }
 
 impl ColumnSpec {
@@ -174,6 +186,14 @@ impl ColumnSpec {
         self.nullable
     }
 
+    /// The value of a required column in the row of the record type's
+    /// default state, when known and of the column's kind: what `migrate`
+    /// gives the rows already in a table when it adds this column, until
+    /// their record's next write.
+    pub fn default_value(&self) -> Option<&Value> {
+        self.default.as_ref()
+    }
+
     /// Why `value` does not fit the column.
     pub(crate) fn refusal(&self, value: &Value) -> String {
         if *value == Value::Null {
@@ -186,7 +206,7 @@ impl ColumnSpec {
 
 /// The materialized table of one record type, resolved: its name and its
 /// columns (the record id first), every name a checked SQL identifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableSpec {
     table: SqlIdent,
     columns: Vec<ColumnSpec>,
@@ -261,7 +281,7 @@ impl TableSpec {
 /// An event log, resolved: its table, its record types, its link tables and
 /// its materialized tables, every name a checked SQL identifier
 /// ([`SqlIdent`]). Only [`LogSpec::new`] builds one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogSpec {
     table: SqlIdent,
     schemas: Vec<SchemaSpec>,
@@ -481,15 +501,22 @@ fn resolve_table(schema: &SchemaSpec, decl: &TableDecl) -> std::result::Result<T
     };
     let table = ident(decl.name)?;
     let mut columns: Vec<ColumnSpec> = Vec::with_capacity(decl.columns.len());
-    for column in decl.columns {
+    for (position, column) in decl.columns.iter().enumerate() {
         let name = ident(column.name)?;
         if columns.iter().any(|c| c.name == name) {
             return Err(format!("the table `{table}` has two columns `{name}`"));
         }
+        let default = schema
+            .defaults
+            .as_ref()
+            .and_then(|row| row.get(position))
+            .filter(|value| !column.nullable && value.fits(column.ty, false))
+            .cloned();
         columns.push(ColumnSpec {
             name,
             ty: column.ty,
             nullable: column.nullable,
+            default,
         });
     }
     match columns.first() {

@@ -246,6 +246,11 @@ impl<R: Evented> Materialization<R> {
         &self.table
     }
 
+    /// The values of `state`'s row, one per column, in order.
+    pub(crate) fn values(&self, state: &R) -> Result<Vec<Value>, Invalid> {
+        (self.values)(state)
+    }
+
     /// The row of `state` in `table`.
     pub(crate) fn row(&self, table: &'static TableSpec, state: &R) -> Result<Row, Invalid> {
         Row::new(table, (self.values)(state)?)

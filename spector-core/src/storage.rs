@@ -267,7 +267,7 @@ pub trait WritePlan: Sealed + Send + 'static {
 
 /// One record a [`MultiPlan`] writes to (or a new record, `record: None`),
 /// in the log `log`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WriteTarget {
     /// The record's event log.
     pub log: &'static LogSpec,

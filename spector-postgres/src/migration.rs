@@ -9,7 +9,7 @@ use spector_core::action::SAVEPOINT;
 use spector_core::backend::{
     ColumnSpec, LinkSpec, LogSpec, SqlIdent, TableSpec, LINK_ACROSS_RECORDS,
 };
-use spector_core::{ColumnType, Error, Result};
+use spector_core::{ColumnType, Error, Result, Value};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use crate::error::PostgresError;
@@ -91,16 +91,49 @@ fn zero(ty: ColumnType) -> &'static str {
     }
 }
 
+/// `value` as a PostgreSQL literal of its column's type; `None` for a
+/// value no literal holds (a float that is not finite, text with a NUL
+/// character, `NULL`).
+fn literal(value: &Value) -> Option<String> {
+    let quoted = |text: &str| {
+        (!text.contains('\0') && !text.contains("\\u0000"))
+            .then(|| format!("'{}'", text.replace('\'', "''")))
+    };
+    match value {
+        Value::Null => None,
+        Value::Uuid(uuid) => Some(format!("'{uuid}'")),
+        Value::Text(text) => quoted(text),
+        Value::Integer(int) => Some(int.to_string()),
+        Value::Float(float) => float.is_finite().then(|| format!("{float:?}")),
+        Value::Boolean(bool) => Some(bool.to_string()),
+        Value::Timestamp(time) => {
+            quoted(&time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        }
+        Value::Json(json) => quoted(&json.to_string()),
+    }
+}
+
+/// The default of a required column added to an existing table: its value
+/// in the row of the record type's default state when known, otherwise its
+/// kind's zero value.
+fn default_of(column: &ColumnSpec) -> String {
+    column
+        .default_value()
+        .and_then(literal)
+        .unwrap_or_else(|| zero(column.ty()).to_owned())
+}
+
 /// The statement that adds `column` to the materialized table `table`,
 /// created before its record type gained the field: as [`up`] declares
-/// it, a required (`NOT NULL`) column with its kind's zero value as
-/// `DEFAULT` (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON `null`),
-/// which rows already there take.
+/// it, a required (`NOT NULL`) column with a `DEFAULT` that rows already
+/// there take: the column's value in the row of the record type's default
+/// state when known ([`ColumnSpec::default_value`]), otherwise its kind's
+/// zero value (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON `null`).
 ///
 /// [`up`] only creates what is missing; `migrate` also runs this statement
-/// for each column a materialized table lacks — for a required column only
-/// when the table has no rows, otherwise it answers
-/// [`Error::MigrationNeeded`] with these statements.
+/// for each column a materialized table lacks — for a required column
+/// without a known default only when the table has no rows, otherwise it
+/// answers [`Error::MigrationNeeded`] with these statements.
 ///
 /// ```
 /// use spector_core::backend::{ColumnDecl, LogSpec, SchemaSpec, TableDecl};
@@ -122,7 +155,7 @@ pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
     let null = if column.nullable() {
         String::new()
     } else {
-        format!(" NOT NULL DEFAULT {}", zero(column.ty()))
+        format!(" NOT NULL DEFAULT {}", default_of(column))
     };
     format!(
         "ALTER TABLE {} ADD COLUMN {} {}{null}",
@@ -138,9 +171,12 @@ pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
 /// column once).
 ///
 /// A nullable column is added (rows already there hold `NULL`); so is a
-/// required one when the table has no rows, checked under an exclusive lock
-/// of the table so that no row arrives meanwhile. A required column of a
-/// table with rows is not: nothing is added and the caller rolls back.
+/// required one whose value in the record type's default state is known
+/// (rows already there take it until their record's next write), and any
+/// required one when the table has no rows,
+/// checked under an exclusive lock of the table so that no row arrives
+/// meanwhile. A required column without a known default, in a table with
+/// rows, is not: nothing is added and the caller rolls back.
 ///
 /// # Errors
 ///
@@ -168,7 +204,9 @@ pub(crate) async fn add_missing_columns(
         let missing = table.missing_columns(&existing);
         let required: Vec<String> = missing
             .iter()
-            .filter(|column| !column.nullable())
+            .filter(|column| {
+                !column.nullable() && column.default_value().and_then(literal).is_none()
+            })
             .map(|column| add_column(table, column))
             .collect();
         if !required.is_empty() {

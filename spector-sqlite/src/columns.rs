@@ -8,20 +8,23 @@ use spector_core::{Error, Result};
 
 use crate::error::query_error;
 use crate::migration::add_column;
+use crate::rows::literal;
 
 /// Adds to each materialized table of `log` the columns its record type
 /// declares and the table lacks, inside the migration's transaction (which
 /// holds the database's write lock, so no row can arrive meanwhile).
 ///
 /// A nullable column is added (rows already there hold `NULL`); so is a
-/// required one when the table has no rows (its `DEFAULT`, the kind's zero
-/// value, then fills no row). A required column of a table with rows is
-/// not: nothing is added and the caller rolls back.
+/// required one whose value in the record type's default state is known
+/// (rows already there take it until their record's next write), and any
+/// required one when the table has no rows. A
+/// required column without a known default, in a table with rows, is not:
+/// nothing is added and the caller rolls back.
 ///
 /// # Errors
 ///
 /// [`Error::MigrationNeeded`] with the statements that add the required
-/// columns of a table with rows.
+/// columns without a known default of a table with rows.
 pub(crate) fn add_missing(conn: &Connection, log: &LogSpec) -> Result<()> {
     for table in log.materialized_tables() {
         let failed = query_error("migrate", table.table().as_str());
@@ -32,7 +35,9 @@ pub(crate) fn add_missing(conn: &Connection, log: &LogSpec) -> Result<()> {
         }
         let required: Vec<String> = missing
             .iter()
-            .filter(|column| !column.nullable())
+            .filter(|column| {
+                !column.nullable() && column.default_value().and_then(literal).is_none()
+            })
             .map(|column| add_column(table, column))
             .collect();
         if !required.is_empty() && has_rows(conn, table)? {

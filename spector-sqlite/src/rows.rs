@@ -46,15 +46,41 @@ fn zero(ty: ColumnType) -> &'static str {
     }
 }
 
+/// `value` as an SQLite literal, as [`ToSql`] would bind it; `None` for
+/// a value no literal holds (a float that is not finite, text with a NUL
+/// character, `NULL`).
+pub(crate) fn literal(value: &Value) -> Option<String> {
+    let quoted =
+        |text: &str| (!text.contains('\0')).then(|| format!("'{}'", text.replace('\'', "''")));
+    match value {
+        Value::Null => None,
+        Value::Uuid(uuid) => Some(format!("X'{}'", uuid.simple())),
+        Value::Text(text) => quoted(text),
+        Value::Integer(int) => Some(int.to_string()),
+        Value::Float(float) => float.is_finite().then(|| format!("{float:?}")),
+        Value::Boolean(bool) => Some(if *bool { "1" } else { "0" }.to_owned()),
+        Value::Timestamp(time) => {
+            quoted(&time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        }
+        Value::Json(json) => quoted(&json.to_string()),
+    }
+}
+
 /// The statement that adds `column` to `table`: as [`create_table`]
-/// declares it, a required (`NOT NULL`) column with its kind's zero value
-/// as `DEFAULT` (`0`, `''`, `false`, the nil UUID, 1970-01-01, JSON
-/// `null`), which SQLite needs to add one and rows already there take.
+/// declares it, a required (`NOT NULL`) column with a `DEFAULT` (which
+/// SQLite needs to add one, and rows already there take): the column's
+/// value in the row of the record type's default state when it is known
+/// ([`ColumnSpec::default_value`]), otherwise its kind's zero value (`0`,
+/// `''`, `false`, the nil UUID, 1970-01-01, JSON `null`).
 pub fn add_column(table: &TableSpec, column: &ColumnSpec) -> String {
     let null = if column.nullable() {
         String::new()
     } else {
-        format!(" NOT NULL DEFAULT {}", zero(column.ty()))
+        let default = column
+            .default_value()
+            .and_then(literal)
+            .unwrap_or_else(|| zero(column.ty()).to_owned());
+        format!(" NOT NULL DEFAULT {default}")
     };
     format!(
         "ALTER TABLE {} ADD COLUMN {} {}{null}",

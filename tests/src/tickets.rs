@@ -1,6 +1,8 @@
 //! Three releases of one materialized record type over the same tables:
 //! [`TicketV0`] has a title; [`TicketV1`] adds an optional `priority`;
-//! [`TicketV2`] adds a required `due` and an optional `note`.
+//! [`TicketV2`] adds a required `due` (30 by default) and an optional
+//! `note`; [`TicketV3`] adds a required `weight` whose default no SQL
+//! literal holds (NaN).
 
 use serde::{Deserialize, Serialize};
 use spector::{event_log, Changeset, EventMeta, Evented, Id, Invalid};
@@ -64,9 +66,9 @@ impl Changeset for TicketV1 {
 
 event_log!(pub TicketsV1 { table: "tickets_events", schemas: [TicketV1] });
 
-/// Release 2: a required due day (a `NOT NULL` column) and an optional
-/// note.
-#[derive(Debug, Clone, Default, PartialEq, Evented)]
+/// Release 2: a required due day (a `NOT NULL` column, 30 in a default
+/// ticket) and an optional note.
+#[derive(Debug, Clone, PartialEq, Evented)]
 #[evented(log = TicketsV2, table = "tickets", actions(insert = TicketFields, update = TicketFields))]
 pub struct TicketV2 {
     /// The record id.
@@ -92,4 +94,53 @@ impl Changeset for TicketV2 {
     }
 }
 
+impl Default for TicketV2 {
+    fn default() -> Self {
+        Self {
+            id: Id::default(),
+            title: String::new(),
+            priority: None,
+            due: DEFAULT_DUE,
+            note: None,
+        }
+    }
+}
+
+/// The due day of a ticket that never set one.
+pub const DEFAULT_DUE: i64 = 30;
+
 event_log!(pub TicketsV2 { table: "tickets_events", schemas: [TicketV2] });
+
+/// Release 3: a required weight whose default is NaN, which no SQL literal
+/// holds: `migrate` cannot give the rows already there a value.
+#[derive(Debug, Clone, PartialEq, Evented)]
+#[evented(log = TicketsV3, table = "tickets", actions(insert = TicketFields, update = TicketFields))]
+pub struct TicketV3 {
+    /// The record id.
+    pub id: Id<TicketV3>,
+    /// The title.
+    pub title: String,
+    /// The weight, unknown (NaN) until set.
+    pub weight: f64,
+}
+
+impl Default for TicketV3 {
+    fn default() -> Self {
+        Self {
+            id: Id::default(),
+            title: String::new(),
+            weight: f64::NAN,
+        }
+    }
+}
+
+impl Changeset for TicketV3 {
+    fn changeset(mut self, action: TicketV3Action, _meta: &EventMeta) -> Result<Self, Invalid> {
+        let (TicketV3Action::Insert(fields) | TicketV3Action::Update(fields)) = action;
+        self.title = fields.title;
+        self.weight = fields.due as f64;
+        Ok(self)
+    }
+}
+
+event_log!(pub TicketsV3 { table: "tickets_events", schemas: [TicketV3] });

@@ -8,7 +8,10 @@ use spector_examples::basic_chat::BasicChatEvents;
 
 use crate::db::TestDb;
 use crate::pages::{Citing, CitingPage, CitingPageLink, CitingPages, PageV0, PagesV0, Titled};
-use crate::tickets::{TicketFields, TicketV0, TicketV1, TicketV2, TicketsV0, TicketsV1, TicketsV2};
+use crate::tickets::{
+    TicketFields, TicketV0, TicketV1, TicketV2, TicketV3, TicketsV0, TicketsV1, TicketsV2,
+    TicketsV3, DEFAULT_DUE,
+};
 
 /// `migrate` can run again on a migrated database; `migrate_down` removes
 /// every table, index, trigger and function that `migrate` created.
@@ -168,16 +171,48 @@ pub async fn a_field_added_to_a_materialized_type_gets_its_column<D: TestDb>() {
 }
 
 /// A required field added to a materialized type whose table has rows:
-/// `migrate` refuses with the exact statement to run and changes nothing
-/// (not even the nullable column of the same release); once the statement
-/// has run, `migrate` adds the rest and writes work.
-pub async fn a_required_field_on_a_table_with_rows_needs_the_given_statement<D: TestDb>() {
+/// `migrate` adds its column with the value the field has in the record
+/// type's default state (`due` 30), which the rows already there take
+/// until their record's next write, and writes of the new release fill it.
+pub async fn a_required_field_on_a_table_with_rows_takes_the_type_default<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
     store.migrate::<TicketsV0>().await.unwrap();
     let old: TicketV0 = store.insert(ticket("old", None, 0)).await.unwrap();
 
-    let error = store.migrate::<TicketsV2>().await.unwrap_err();
+    store.migrate::<TicketsV2>().await.unwrap();
+    assert_eq!(
+        ticket_rows(&db).await,
+        [
+            json!({"id": old.id.uuid().to_string(), "title": "old", "priority": null, "due": DEFAULT_DUE, "note": null})
+        ]
+    );
+    let new: TicketV2 = store.insert(ticket("new", Some(2), 7)).await.unwrap();
+    let old = store
+        .update(Id::<TicketV2>::new(old.id.uuid()), ticket("old", None, 12))
+        .await
+        .unwrap();
+    assert_eq!(
+        ticket_rows(&db).await,
+        [
+            json!({"id": new.id.uuid().to_string(), "title": "new", "priority": 2, "due": 7, "note": null}),
+            json!({"id": old.id.uuid().to_string(), "title": "old", "priority": null, "due": 12, "note": null}),
+        ]
+    );
+}
+
+/// A required field whose default no SQL literal holds (NaN), on a table
+/// with rows: `migrate` refuses with the exact statement to run (the
+/// kind's zero as `DEFAULT`) and changes nothing, not even the nullable
+/// column of the same release; once the statement has run, `migrate` adds
+/// the rest and writes work.
+pub async fn a_required_field_without_a_default_needs_the_given_statement<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TicketsV0>().await.unwrap();
+    let old: TicketV0 = store.insert(ticket("old", None, 0)).await.unwrap();
+
+    let error = store.migrate::<TicketsV3>().await.unwrap_err();
     let Error::MigrationNeeded { table, statements } = &error else {
         panic!("expected MigrationNeeded, got {error:?}");
     };
@@ -185,8 +220,9 @@ pub async fn a_required_field_on_a_table_with_rows_needs_the_given_statement<D: 
     assert_eq!(statements.len(), 1, "{statements:?}");
     let statement = &statements[0];
     assert!(
-        statement.starts_with("ALTER TABLE tickets ADD COLUMN due ")
-            && statement.ends_with(" NOT NULL DEFAULT 0"),
+        statement.starts_with("ALTER TABLE tickets ADD COLUMN weight ")
+            && (statement.ends_with(" NOT NULL DEFAULT 0")
+                || statement.ends_with(" NOT NULL DEFAULT 0.0")),
         "{statement}"
     );
     assert!(error.to_string().contains(statement.as_str()), "{error}");
@@ -197,21 +233,11 @@ pub async fn a_required_field_on_a_table_with_rows_needs_the_given_statement<D: 
     );
 
     db.execute_sql(statement).await.unwrap();
-    store.migrate::<TicketsV2>().await.unwrap();
-    assert_eq!(
-        ticket_columns(&db).await,
-        ["due", "id", "note", "priority", "title"]
-    );
-    let old = Id::<TicketV2>::new(old.id.uuid());
+    store.migrate::<TicketsV3>().await.unwrap();
+    assert_eq!(ticket_columns(&db).await, ["id", "title", "weight"]);
+    let old = Id::<TicketV3>::new(old.id.uuid());
     store.update(old, ticket("old", None, 9)).await.unwrap();
-    let new: TicketV2 = store.insert(ticket("new", Some(2), 7)).await.unwrap();
-    assert_eq!(
-        ticket_rows(&db).await,
-        [
-            json!({"id": new.id.uuid().to_string(), "title": "new", "priority": 2, "due": 7, "note": null}),
-            json!({"id": old.uuid().to_string(), "title": "old", "priority": null, "due": 9, "note": null}),
-        ]
-    );
+    assert_eq!(ticket_rows(&db).await[0]["weight"], 9.0);
 }
 
 /// A required field added to a materialized type whose table has no rows
