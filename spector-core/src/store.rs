@@ -97,9 +97,12 @@ impl<B: Storage> Store<B> {
     /// and batches; savepoints, which the store writes itself, and rows
     /// imported by `bringup` are not limited.
     ///
-    /// A write holds about three copies of its payload at its peak (the
-    /// typed value, its JSON object and the text sent to the database), so
-    /// the limit also bounds a write's memory.
+    /// A write and its reads hold several copies of a payload at their peak
+    /// (the typed value, its JSON object, the text sent to and read from
+    /// the database: a 10 MiB payload written, read with `get` and with
+    /// `read_log` peaked at about 8 times its size), so the limit also
+    /// bounds an operation's memory; a refused payload is counted without
+    /// being copied again.
     ///
     /// ```
     /// # async fn demo() -> spector::Result<()> {
