@@ -65,8 +65,8 @@ pub fn up(log: &LogSpec) -> Result<Vec<String>> {
 }
 
 /// The PostgreSQL type of a column kind, as a materialized table declares
-/// it (the unit tests check it against `rows::create_table`).
-fn column_type(ty: ColumnType) -> &'static str {
+/// it (in `rows::create_table` and [`add_column`]).
+pub(crate) fn column_type(ty: ColumnType) -> &'static str {
     match ty {
         ColumnType::Uuid => "uuid",
         ColumnType::Text => "text",
@@ -590,6 +590,36 @@ mod tests {
             link_down(log.table(), link).unwrap(),
             down(&log).unwrap()[..3]
         );
+    }
+
+    #[test]
+    fn a_default_is_a_quoted_literal_or_none_where_no_literal_holds_it() {
+        let time = chrono::DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap();
+        let cases = [
+            (Value::Text("O'Brien".into()), Some("'O''Brien'")),
+            (Value::Integer(-30), Some("-30")),
+            (Value::Float(2.5), Some("2.5")),
+            (Value::Boolean(true), Some("true")),
+            (
+                Value::Uuid(uuid::Uuid::nil()),
+                Some("'00000000-0000-0000-0000-000000000000'"),
+            ),
+            (
+                Value::Timestamp(time),
+                Some("'2023-11-14T22:13:20.000001Z'"),
+            ),
+            (
+                Value::Json(serde_json::json!({"a": "it's"})),
+                Some(r#"'{"a":"it''s"}'"#),
+            ),
+            (Value::Float(f64::NAN), None),
+            (Value::Text("nul \0".into()), None),
+            (Value::Json(serde_json::json!("nul \u{0}")), None),
+            (Value::Null, None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(literal(&value).as_deref(), expected, "{value:?}");
+        }
     }
 
     #[test]

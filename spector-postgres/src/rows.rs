@@ -21,19 +21,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row as _};
 use uuid::Uuid;
 
 use crate::error::{query_error, sqlstate};
-
-/// The PostgreSQL type of a column kind.
-fn sql_type(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::Uuid => "uuid",
-        ColumnType::Text => "text",
-        ColumnType::Integer => "bigint",
-        ColumnType::Float => "double precision",
-        ColumnType::Boolean => "boolean",
-        ColumnType::Timestamp => "timestamptz(6)",
-        ColumnType::Json => "jsonb",
-    }
-}
+use crate::migration::column_type;
 
 /// The statement that creates `table` where it is missing: the id column
 /// the primary key, `NOT NULL` unless the field is an `Option`.
@@ -45,7 +33,7 @@ pub(crate) fn create_table(table: &TableSpec) -> String {
         .map(|(position, column)| {
             let key = if position == 0 { " PRIMARY KEY" } else { "" };
             let null = if column.nullable() { "" } else { " NOT NULL" };
-            format!("{} {}{key}{null}", column.name(), sql_type(column.ty()))
+            format!("{} {}{key}{null}", column.name(), column_type(column.ty()))
         })
         .collect();
     format!(

@@ -365,6 +365,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_default_is_a_quoted_literal_or_none_where_no_literal_holds_it() {
+        let time = chrono::DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap();
+        let cases = [
+            (Value::Text("O'Brien".into()), Some("'O''Brien'")),
+            (Value::Integer(-30), Some("-30")),
+            (Value::Float(2.5), Some("2.5")),
+            (Value::Boolean(true), Some("1")),
+            (
+                Value::Uuid(Uuid::nil()),
+                Some("X'00000000000000000000000000000000'"),
+            ),
+            (
+                Value::Timestamp(time),
+                Some("'2023-11-14T22:13:20.000001Z'"),
+            ),
+            (
+                Value::Json(serde_json::json!({"a": "it's"})),
+                Some(r#"'{"a":"it''s"}'"#),
+            ),
+            (Value::Float(f64::INFINITY), None),
+            (Value::Text("nul \0".into()), None),
+            (Value::Null, None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(literal(&value).as_deref(), expected, "{value:?}");
+        }
+    }
+
+    #[test]
     fn times_read_as_rfc_3339_or_sqlite_datetime_in_utc() {
         let expected = parse_time("2020-01-02T03:04:05.678Z");
         assert_eq!(
