@@ -10,7 +10,7 @@ use crate::action::RecordAction;
 use crate::error::Result;
 use crate::id::IntoId;
 use crate::log::LogSpec;
-use crate::plan::{AnyChange, Change, ManyChanges};
+use crate::plan::{attribute, AnyChange, Change, ManyChanges, PlannedWrites};
 use crate::record::Changeset;
 use crate::storage::Storage;
 use crate::store::Store;
@@ -257,13 +257,17 @@ impl<'s, B: Storage> Batch<'s, B> {
             "spector.batch",
             writes = changes.len(),
         );
+        let planned = PlannedWrites::default();
         let outputs = self
             .store
             .backend()
-            .write_many(ManyChanges::new(changes))
+            .write_many(ManyChanges::new(changes, planned.clone()))
             .instrument(span)
             .await
-            .map_err(|error| logs.iter().fold(error, |error, log| error.in_log(log)))?;
+            .map_err(|error| {
+                let error = logs.iter().fold(error, |error, log| error.in_log(log));
+                attribute(error, &planned)
+            })?;
         Ok(Committed {
             outputs: outputs.into_iter().map(Some).collect(),
         })

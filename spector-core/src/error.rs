@@ -279,9 +279,11 @@ pub enum Error {
     /// `migrate` found a materialized table without a column its record
     /// type now declares, and cannot add it safely: the column is required
     /// (`NOT NULL`, the field is not an `Option`), the table already has
-    /// rows, which need a value, and no SQL literal holds the field's value
-    /// in the type's `Default` state (a NaN float, text with a NUL
-    /// character). Nothing was changed (not even the columns that could be
+    /// rows, which need a value, and that value is not known: no SQL literal
+    /// holds the field's value in the type's `Default` state (a NaN float,
+    /// text with a NUL character), or the log's entry was written by hand
+    /// (`SchemaSpec::new`, no default row), or the type's default state
+    /// gives no row. Nothing was changed (not even the columns that could be
     /// added). Run `statements` — each adds a column with the kind's zero
     /// value (`0`, `''`, `false`, …) as the default existing rows take:
     /// edit the value first if they should hold another — then `migrate`
@@ -313,12 +315,21 @@ pub enum Error {
     /// [`MAX_CLOCK_LEAD`](crate::MAX_CLOCK_LEAD): a new event, which
     /// is stamped after it, would take that future time (and in a hashed
     /// log every later event of the whole log would); nothing was written.
-    /// Check this machine's clock; if it is right, the event was stamped by
-    /// a clock that ran ahead or written by hand: repair its time.
+    ///
+    /// Check this machine's clock first: if it is behind, set it right and
+    /// retry. If it is right, the event was stamped by a clock that ran
+    /// ahead, or written by hand. Writes succeed again by themselves once
+    /// the clock is within [`MAX_CLOCK_LEAD`](crate::MAX_CLOCK_LEAD) of
+    /// that time; sooner, only a repair of the row by hand helps: event
+    /// tables refuse `UPDATE` (the `<table>_immutable` triggers `migrate`
+    /// installs must be set aside), and in a hashed log the chain then
+    /// breaks at that event (`verify_hash_chain` reports it), which is the
+    /// tamper evidence doing its job: record the repair beside it.
     #[error(
         "event {event_id} in `{table}` is stamped {inserted_at}, more than {lead} ahead of this \
          machine's clock ({now}): a new event would have to follow it; nothing was written. \
-         Check this machine's clock, or repair the event's time",
+         Check this machine's clock; if it is right, writes resume once the clock is within \
+         {lead} of that time, or repair the event's time by hand",
         lead = crate::event::MAX_CLOCK_LEAD_TEXT
     )]
     EventInFuture {
@@ -433,7 +444,7 @@ impl Error {
     /// ([`Error::Storage`]) — may have committed: retry it only through
     /// [`Store::idempotent`](crate::Store::idempotent).
     pub fn is_retry_safe(&self) -> bool {
-        matches!(self.cause(), Self::Busy { .. })
+        matches!(self.root(), Self::Busy { .. })
     }
 
     /// The validation errors, when this is [`Error::Invalid`] (also when
@@ -449,9 +460,9 @@ impl Error {
     /// The error itself, or, for a batch's failed write ([`Error::Batch`]),
     /// that write's own error: what to `match` on to decide what to tell
     /// the caller.
-    pub fn cause(&self) -> &Error {
+    pub fn root(&self) -> &Error {
         match self {
-            Self::Batch { source, .. } => source.cause(),
+            Self::Batch { source, .. } => source.root(),
             other => other,
         }
     }

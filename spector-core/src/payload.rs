@@ -74,16 +74,17 @@ pub(crate) fn encode_payload(action: &str, value: &impl Serialize) -> Result<Att
 /// [`encode`], naming `action` (when given) in the refusal of a value that
 /// is not a JSON object.
 fn encode_as(value: &impl Serialize, action: Option<&str>) -> Result<Attrs, Invalid> {
-    let value = serde_path_to_error::serialize(value, Finite::at(serde_json::value::Serializer, 0))
-        .map_err(|error| {
-            let path = error.path().to_string();
-            let field = if path == "?" || path == "." {
-                "payload".to_owned()
-            } else {
-                path
-            };
-            Invalid::new(field, error.into_inner().to_string())
-        })?;
+    let value =
+        serde_path_to_error::serialize(value, Finite::at(serde_json::value::Serializer, 0, 0))
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let field = if path == "?" || path == "." {
+                    "payload".to_owned()
+                } else {
+                    path
+                };
+                Invalid::new(field, error.into_inner().to_string())
+            })?;
     let attrs = match value {
         Value::Object(map) => Attrs::from_map(map),
         other => return Err(Invalid::new("payload", not_an_object(action, &other))),
@@ -177,12 +178,21 @@ struct Finite<S> {
     inner: S,
     /// The containers open around the value this serializer writes.
     depth: usize,
+    /// The values serialized around this one: containers, and also the
+    /// newtypes and options that add no level to the JSON but one to the
+    /// recursion.
+    steps: usize,
 }
 
 impl<S> Finite<S> {
-    /// The serializer of a value inside a container at `depth`.
-    fn at(inner: S, depth: usize) -> Self {
-        Self { inner, depth }
+    /// The serializer of a value inside a container at `depth`, `steps`
+    /// values down.
+    fn at(inner: S, depth: usize, steps: usize) -> Self {
+        Self {
+            inner,
+            depth,
+            steps,
+        }
     }
 }
 
@@ -204,15 +214,29 @@ fn too_deep() -> String {
     format!("nests deeper than {MAX_PAYLOAD_DEPTH} levels, the most a payload may")
 }
 
-/// A value serialized through [`Finite`], inside containers `depth` deep.
+/// How many values inside one another the serializer walks at most:
+/// newtypes and options add no JSON level but a step of recursion, so a
+/// value of `Option<Box<Self>>` nested 100,000 deep is refused here.
+const MAX_STEPS: usize = 4 * MAX_PAYLOAD_DEPTH;
+
+/// A value serialized through [`Finite`], inside containers `depth` deep,
+/// `steps` values down.
 struct Guarded<'a, T: ?Sized> {
     value: &'a T,
     depth: usize,
+    steps: usize,
 }
 
 impl<T: ?Sized + Serialize> Serialize for Guarded<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(Finite::at(serializer, self.depth))
+        if self.steps > MAX_STEPS {
+            return Err(ser::Error::custom(format!(
+                "nests more than {MAX_STEPS} values inside one another (newtypes and options \
+                 count), the most a payload may"
+            )));
+        }
+        self.value
+            .serialize(Finite::at(serializer, self.depth, self.steps))
     }
 }
 
@@ -314,6 +338,7 @@ impl<S: Serializer> Serializer for Finite<S> {
         self.inner.serialize_some(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -344,6 +369,7 @@ impl<S: Serializer> Serializer for Finite<S> {
             &Guarded {
                 value,
                 depth: self.depth,
+                steps: self.steps + 1,
             },
         )
     }
@@ -355,29 +381,32 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
+        // `{"variant": value}`: the value is one object deeper.
+        let depth = self.open()?;
         self.inner.serialize_newtype_variant(
             name,
             index,
             variant,
             &Guarded {
                 value,
-                depth: self.depth,
+                depth,
+                steps: self.steps + 1,
             },
         )
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_seq(len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_tuple(len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_tuple_struct(
@@ -385,10 +414,10 @@ impl<S: Serializer> Serializer for Finite<S> {
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_tuple_struct(name, len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_tuple_variant(
@@ -398,17 +427,17 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_tuple_variant(name, index, variant, len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_map(len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_struct(
@@ -416,10 +445,10 @@ impl<S: Serializer> Serializer for Finite<S> {
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_struct(name, len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn serialize_struct_variant(
@@ -429,10 +458,10 @@ impl<S: Serializer> Serializer for Finite<S> {
         variant: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        let depth = self.open()?;
+        let (depth, steps) = (self.open()?, self.steps);
         self.inner
             .serialize_struct_variant(name, index, variant, len)
-            .map(|inner| Finite::at(inner, depth))
+            .map(|inner| Finite::at(inner, depth, steps))
     }
 
     fn is_human_readable(&self) -> bool {
@@ -448,6 +477,7 @@ impl<S: ser::SerializeSeq> ser::SerializeSeq for Finite<S> {
         self.inner.serialize_element(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -464,6 +494,7 @@ impl<S: ser::SerializeTuple> ser::SerializeTuple for Finite<S> {
         self.inner.serialize_element(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -480,6 +511,7 @@ impl<S: ser::SerializeTupleStruct> ser::SerializeTupleStruct for Finite<S> {
         self.inner.serialize_field(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -496,6 +528,7 @@ impl<S: ser::SerializeTupleVariant> ser::SerializeTupleVariant for Finite<S> {
         self.inner.serialize_field(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -512,6 +545,7 @@ impl<S: ser::SerializeMap> ser::SerializeMap for Finite<S> {
         self.inner.serialize_key(&Guarded {
             value: key,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -519,6 +553,7 @@ impl<S: ser::SerializeMap> ser::SerializeMap for Finite<S> {
         self.inner.serialize_value(&Guarded {
             value,
             depth: self.depth,
+            steps: self.steps + 1,
         })
     }
 
@@ -541,6 +576,7 @@ impl<S: ser::SerializeStruct> ser::SerializeStruct for Finite<S> {
             &Guarded {
                 value,
                 depth: self.depth,
+                steps: self.steps + 1,
             },
         )
     }
@@ -568,6 +604,7 @@ impl<S: ser::SerializeStructVariant> ser::SerializeStructVariant for Finite<S> {
             &Guarded {
                 value,
                 depth: self.depth,
+                steps: self.steps + 1,
             },
         )
     }

@@ -23,7 +23,7 @@ use crate::storage::{ChainTail, HistoryStart, PlanInput, Planned, RecordRef, Sea
 mod many;
 mod rows;
 
-pub(crate) use many::{AnyChange, ManyChanges};
+pub(crate) use many::{attribute, AnyChange, ManyChanges, PlannedWrites};
 pub(crate) use rows::{BringupPlan, MaterializePlan, RowAction, Transfer};
 
 /// What a change does to its record.

@@ -122,7 +122,7 @@ fn a_batch_error_names_the_write_and_sees_through_to_its_cause() {
             .map(|invalid| invalid.messages("status").len()),
         Some(1)
     );
-    assert!(matches!(error.cause(), Error::Invalid(_)));
+    assert!(matches!(error.root(), Error::Invalid(_)));
     let busy = Error::Batch {
         index: 0,
         record_type: "Ticket",

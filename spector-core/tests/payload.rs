@@ -86,3 +86,82 @@ fn nested_objects_count_towards_the_depth_limit() {
         &["nests deeper than 64 levels, the most a payload may"]
     );
 }
+
+/// An expression nested through newtype variants: each level is one more
+/// JSON object (`{"Neg": …}`).
+#[derive(Serialize)]
+enum Expr {
+    Neg(Box<Expr>),
+    Lit(i64),
+}
+
+/// A chain of newtypes and options: no JSON level at all, but a level of
+/// recursion each.
+#[derive(Serialize)]
+struct Link(Option<Box<Link>>);
+
+#[derive(Serialize)]
+struct Holder<T> {
+    value: T,
+}
+
+/// `Neg(Neg(… Lit(1)))`, `depth` negations, built without recursion.
+fn negations(depth: usize) -> Expr {
+    (0..depth).fold(Expr::Lit(1), |inner, _| Expr::Neg(Box::new(inner)))
+}
+
+/// Takes an expression apart without recursion.
+fn dismantle_expr(mut expr: Expr) {
+    while let Expr::Neg(inner) = expr {
+        expr = *inner;
+    }
+}
+
+/// Takes a chain apart without recursion.
+fn dismantle_link(mut link: Link) {
+    while let Some(inner) = link.0.take() {
+        link = *inner;
+    }
+}
+
+#[test]
+fn newtype_variants_nested_beyond_any_stack_are_refused_not_a_crash() {
+    let fits = Holder {
+        value: negations(MAX_PAYLOAD_DEPTH - 2),
+    };
+    assert!(Attrs::encode(&fits).is_ok());
+    let deeper = Holder {
+        value: negations(MAX_PAYLOAD_DEPTH),
+    };
+    let invalid = Attrs::encode(&deeper).unwrap_err();
+    assert!(
+        invalid
+            .to_string()
+            .contains("nests deeper than 64 levels, the most a payload may"),
+        "{invalid}"
+    );
+    // Before the variants were counted this overflowed the stack.
+    let abyss = Holder {
+        value: negations(100_000),
+    };
+    assert!(Attrs::encode(&abyss).is_err());
+    for expr in [fits.value, deeper.value, abyss.value] {
+        dismantle_expr(expr);
+    }
+}
+
+#[test]
+fn newtypes_and_options_nested_beyond_any_stack_are_refused_not_a_crash() {
+    let chain = (0..100_000).fold(Link(None), |inner, _| Link(Some(Box::new(inner))));
+    let holder = Holder { value: chain };
+    let invalid = Attrs::encode(&holder).unwrap_err();
+    assert!(
+        invalid
+            .to_string()
+            .contains("values inside one another (newtypes and options count)"),
+        "{invalid}"
+    );
+    dismantle_link(holder.value);
+    let short = (0..10).fold(Link(None), |inner, _| Link(Some(Box::new(inner))));
+    assert!(Attrs::encode(&Holder { value: short }).is_ok());
+}

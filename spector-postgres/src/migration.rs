@@ -94,10 +94,13 @@ fn zero(ty: ColumnType) -> &'static str {
 /// `value` as a PostgreSQL literal of its column's type; `None` for a
 /// value no literal holds (a float that is not finite, text with a NUL
 /// character, `NULL`).
+///
+/// Text is written as an escape string (`E'…'`, every `\\` and `'` doubled),
+/// which reads the same whatever the server's `standard_conforming_strings`.
 fn literal(value: &Value) -> Option<String> {
     let quoted = |text: &str| {
-        (!text.contains('\0') && !text.contains("\\u0000"))
-            .then(|| format!("'{}'", text.replace('\'', "''")))
+        (!text.contains('\0'))
+            .then(|| format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''")))
     };
     match value {
         Value::Null => None,
@@ -109,8 +112,29 @@ fn literal(value: &Value) -> Option<String> {
         Value::Timestamp(time) => {
             quoted(&time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
         }
+        Value::Json(json) if holds_nul(json) => None,
         Value::Json(json) => quoted(&json.to_string()),
     }
+}
+
+/// True when a string or key of `json` holds a NUL character, which
+/// `jsonb` cannot store.
+fn holds_nul(json: &serde_json::Value) -> bool {
+    let mut values = vec![json];
+    while let Some(value) = values.pop() {
+        match value {
+            serde_json::Value::String(text) if text.contains('\0') => return true,
+            serde_json::Value::Array(items) => values.extend(items),
+            serde_json::Value::Object(map) => {
+                if map.keys().any(|key| key.contains('\0')) {
+                    return true;
+                }
+                values.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The default of a required column added to an existing table: its value
@@ -596,7 +620,15 @@ mod tests {
     fn a_default_is_a_quoted_literal_or_none_where_no_literal_holds_it() {
         let time = chrono::DateTime::from_timestamp_micros(1_700_000_000_000_001).unwrap();
         let cases = [
-            (Value::Text("O'Brien".into()), Some("'O''Brien'")),
+            (Value::Text("O'Brien".into()), Some("E'O''Brien'")),
+            (
+                Value::Text(r"\'; DROP TABLE x; --".into()),
+                Some(r"E'\\''; DROP TABLE x; --'"),
+            ),
+            (
+                Value::Text(r"a literal \u0000".into()),
+                Some(r"E'a literal \\u0000'"),
+            ),
             (Value::Integer(-30), Some("-30")),
             (Value::Float(2.5), Some("2.5")),
             (Value::Boolean(true), Some("true")),
@@ -606,11 +638,11 @@ mod tests {
             ),
             (
                 Value::Timestamp(time),
-                Some("'2023-11-14T22:13:20.000001Z'"),
+                Some("E'2023-11-14T22:13:20.000001Z'"),
             ),
             (
-                Value::Json(serde_json::json!({"a": "it's"})),
-                Some(r#"'{"a":"it''s"}'"#),
+                Value::Json(serde_json::json!({"a": "it's\n"})),
+                Some(r#"E'{"a":"it''s\\n"}'"#),
             ),
             (Value::Float(f64::NAN), None),
             (Value::Text("nul \0".into()), None),

@@ -211,8 +211,13 @@ fn columns(log: &LogSpec, links: bool) -> String {
                  ELSE upper(typeof(l.{column})) END",
                 column = link.column()
             );
+            // A kind as stored: its integer, or the storage class of a
+            // value that is not one (text could spell extra links).
             let target = if link.typed() {
-                format!("{target} || ':' || l.type")
+                format!(
+                    "{target} || ':' || CASE typeof(l.type) WHEN 'integer' THEN l.type \
+                     ELSE upper(typeof(l.type)) END"
+                )
             } else {
                 target
             };

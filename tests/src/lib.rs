@@ -81,6 +81,7 @@ macro_rules! conformance_suite {
             faults::a_trigger_raising_on_a_row_is_row_refused_on_both,
             faults::a_replay_error_says_to_move_the_rule_into_validate,
             faults::a_link_kind_the_link_does_not_declare_is_a_corrupt_event,
+            faults::a_batch_names_the_write_whose_link_the_database_refused,
             links::link_across_records_is_refused_by_the_database,
             links::link_across_records_rolls_back_the_operation,
             links::link_to_missing_event_is_refused_by_the_foreign_key,

@@ -203,6 +203,8 @@ async fn a_link_row_that_does_not_decode_is_a_corrupt_event_naming_the_link() {
         ("'sixteen chars!!!'", "1"),
         ("X'0102'", "1"),
         ("{v1}", "'cites'"),
+        // Text that would spell a second, well-formed link.
+        ("{v1}", "'1,{v1_hex}:1'"),
     ] {
         let (_file, store, raw) = open().await;
         store.migrate::<DocEvents>().await.unwrap();
@@ -211,6 +213,7 @@ async fn a_link_row_that_does_not_decode_is_a_corrupt_event_naming_the_link() {
         let target = target
             .replace("{v1}", &blob(v1))
             .replace("{v1_text}", &v1.to_string());
+        let kind = kind.replace("{v1_hex}", &v1.simple().to_string().to_uppercase());
         raw.execute_batch(&format!(
             "INSERT INTO doc_relates (event_id, related_id, type) VALUES ({}, {target}, {kind})",
             blob(v1)

@@ -4,6 +4,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
@@ -60,15 +61,64 @@ impl<R: Changeset> AnyChange for Change<R> {
 /// Where a target's history and tail are kept: its table and record.
 type Key = (&'static str, Option<Uuid>);
 
+/// What one change of a batch planned: enough to tell which write a
+/// database error that names a record or an event belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedWrite {
+    /// The change's position in the batch.
+    index: usize,
+    /// Its record type.
+    record_type: &'static str,
+    /// Its record (a new record's id once planned).
+    record_id: Option<Uuid>,
+    /// The events it appends.
+    events: Vec<Uuid>,
+}
+
+/// The writes a batch planned, kept by the caller to name the write a
+/// database error belongs to once the transaction has failed.
+pub(crate) type PlannedWrites = Arc<Mutex<Vec<PlannedWrite>>>;
+
+/// `error`, which the database raised while a batch applied its writes,
+/// as [`Error::Batch`] naming the write it belongs to when it names a
+/// record (a refused row) or an event (a link) of one; otherwise as it is.
+pub(crate) fn attribute(error: Error, planned: &PlannedWrites) -> Error {
+    let planned = match planned.lock() {
+        Ok(planned) => planned,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let write = match &error {
+        Error::RowRefused { id, .. } => planned.iter().find(|w| w.record_id == Some(*id)),
+        Error::LinkAcrossRecords { event_id, .. } | Error::LinkTargetNotFound { event_id, .. } => {
+            planned.iter().find(|w| w.events.contains(event_id))
+        }
+        _ => None,
+    };
+    match write {
+        Some(write) => Error::Batch {
+            index: write.index,
+            record_type: write.record_type,
+            record_id: write.record_id,
+            source: Box::new(error),
+        },
+        None => error,
+    }
+}
+
 /// The changes of a batch, in the order they were added.
 pub(crate) struct ManyChanges {
     changes: Vec<(Box<dyn AnyChange>, WriteTarget)>,
+    planned: PlannedWrites,
 }
 
 impl ManyChanges {
-    /// The batch of `changes`, each with its target.
-    pub(crate) fn new(changes: Vec<(Box<dyn AnyChange>, WriteTarget)>) -> Self {
-        Self { changes }
+    /// The batch of `changes`, each with its target; what each plans is
+    /// told to `planned`.
+    pub(crate) fn new(
+        changes: Vec<(Box<dyn AnyChange>, WriteTarget)>,
+        planned: PlannedWrites,
+    ) -> Self {
+        Self { changes, planned }
     }
 }
 
@@ -115,6 +165,7 @@ impl MultiPlan for ManyChanges {
         let mut appends: Vec<(&'static LogSpec, Vec<Event>)> = Vec::new();
         let mut rows = Vec::new();
         let mut outputs = Vec::with_capacity(self.changes.len());
+        let mut planned = Vec::with_capacity(self.changes.len());
         for (index, (change, target)) in self.changes.into_iter().enumerate() {
             let table = target.log.table().as_str();
             let key = key(&target);
@@ -141,6 +192,15 @@ impl MultiPlan for ManyChanges {
                     record_id: target.record.map(|record| record.parent_id),
                     source: Box::new(source),
                 })?;
+            planned.push(PlannedWrite {
+                index,
+                record_type,
+                record_id: events
+                    .first()
+                    .map(|event| event.parent_id)
+                    .or(target.record.map(|record| record.parent_id)),
+                events: events.iter().map(|event| event.id).collect(),
+            });
             if let Some(last) = events.last().filter(|_| target.log.hashed()) {
                 tails.insert(
                     table,
@@ -163,6 +223,10 @@ impl MultiPlan for ManyChanges {
             }
             rows.extend(change_rows);
             outputs.push(output);
+        }
+        match self.planned.lock() {
+            Ok(mut kept) => *kept = planned,
+            Err(poisoned) => *poisoned.into_inner() = planned,
         }
         Ok(MultiPlanned {
             appends,

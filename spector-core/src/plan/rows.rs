@@ -138,7 +138,7 @@ impl<R: Changeset> WritePlan for BringupPlan<R> {
             ..
         } = input;
         untracked.sort_by_key(|row| row.id());
-        let mut latest = tail.as_ref().map(|tail| (tail.inserted_at, Uuid::nil()));
+        let mut latest = tail.as_ref().map(|tail| (tail.inserted_at, tail.event_id));
         let mut events = Vec::with_capacity(untracked.len());
         let mut rows = Vec::with_capacity(2 * untracked.len());
         let mut records = Vec::with_capacity(untracked.len());

@@ -142,7 +142,7 @@ pub async fn a_batch_writes_several_records_all_or_nothing<D: TestDb>() {
             if *id == missing),
         "the first failure is the third write: {error}"
     );
-    assert!(matches!(error.cause(), Error::NotFound { .. }), "{error}");
+    assert!(matches!(error.root(), Error::NotFound { .. }), "{error}");
     assert_eq!(db.count_rows("wallet_events").await, wallet_events);
     assert_eq!(db.count_rows("club_events").await, club_events);
     assert_eq!(store.get(bob.id).await.unwrap().unwrap().balance, 35);

@@ -4,11 +4,13 @@
 //! misspelt key on the by-name path, a trigger refusing a materialized row.
 
 use serde_json::{json, Value};
-use spector::{attrs, Attrs, Error, Id, Store, Uuid, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD};
+use spector::{
+    attrs, Attrs, Bringup, Error, Id, Store, Uuid, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD,
+};
 
 use crate::db::{RawEvent, Tamper, TestDb};
 use crate::documents::{Doc, DocEvents, DocLink, Relation, Revision};
-use crate::members::{ClubEvents, Member, MemberFields};
+use crate::members::{ClubEvents, Member, MemberFields, Stamp, StampEvents};
 use crate::records::{Counter, CounterAction, Note, NoteAction, Profile, TestEvents};
 use crate::tally::{ChainEvents, Entry};
 
@@ -94,6 +96,38 @@ pub async fn a_time_far_ahead_of_the_clock_is_refused_naming_the_event<D: TestDb
         );
     }
     assert_eq!(db.count_rows("chain_events").await, 2);
+
+    // Bringup in a hashed log stamps each import after the log's newest
+    // event: a future one refuses it, named as well.
+    store.migrate::<StampEvents>().await.unwrap();
+    let future = Uuid::now_v7();
+    let forged = RawEvent {
+        id: future,
+        parent_id: future,
+        schema: 0,
+        action: 1,
+        payload: r#"{"label": "from the future"}"#.to_owned(),
+        micros: micros_from_now(lead * 100),
+    };
+    db.tamper("stamp_events", Tamper::Insert(forged, vec![0; 32]))
+        .await
+        .unwrap();
+    let legacy = db.id_sql(Uuid::now_v7());
+    db.execute_sql(&format!(
+        "INSERT INTO stamps (id, label) VALUES ({legacy}, 'legacy')"
+    ))
+    .await
+    .unwrap();
+    let error = store.bringup(Bringup::<Stamp>::new()).await.unwrap_err();
+    let cause = match &error {
+        Error::Bringup { source, .. } => source.as_ref(),
+        other => other,
+    };
+    assert!(
+        matches!(cause, Error::EventInFuture { event_id, .. } if *event_id == future),
+        "{error:?}"
+    );
+    assert_eq!(db.count_rows("stamps").await, 1, "the legacy row stays");
 }
 
 /// `value` nested in `depth` arrays.
@@ -184,6 +218,16 @@ pub async fn a_payload_over_the_store_limit_is_refused<D: TestDb>() {
             "{error:?}"
         );
     }
+    // A batch refuses it when the write is added, before anything runs.
+    let mut batch = store.batch();
+    let error = batch
+        .insert::<Note>(attrs! {"text": "x".repeat(5_000)})
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::PayloadTooLarge { limit: 1_000, .. }),
+        "{error:?}"
+    );
+    assert!(batch.commit().await.unwrap().is_empty());
     assert_eq!(db.count_rows("test_events").await, 1);
 
     let big = "y".repeat(DEFAULT_MAX_PAYLOAD_BYTES);
@@ -271,7 +315,8 @@ fn profile_change() -> Attrs {
 
 /// A user's trigger that raises on the materialized table refuses the row:
 /// `RowRefused` with the trigger's message on both backends (PostgreSQL
-/// reported SQLSTATE P0001 as a storage error), and the event rolls back.
+/// reported SQLSTATE P0001 as a storage error), and the event rolls back;
+/// in a batch, the error names the write whose row was refused.
 pub async fn a_trigger_raising_on_a_row_is_row_refused_on_both<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
@@ -318,6 +363,36 @@ pub async fn a_trigger_raising_on_a_row_is_row_refused_on_both<D: TestDb>() {
         })
         .await
         .unwrap();
+
+    // In a batch, the refusal names the write whose row it was.
+    let mut batch = store.batch();
+    for name in ["Grace", "Mallory", "Alan"] {
+        batch
+            .insert::<Member>(MemberFields {
+                name: name.into(),
+                ..MemberFields::default()
+            })
+            .unwrap();
+    }
+    let error = batch.commit().await.unwrap_err();
+    let Error::Batch {
+        index: 1,
+        record_type: "Member",
+        record_id: Some(record),
+        source,
+    } = &error
+    else {
+        panic!("expected the second write named, got {error:?}");
+    };
+    assert!(
+        matches!(&**source, Error::RowRefused { id, .. } if id == record),
+        "{error:?}"
+    );
+    assert_eq!(
+        db.count_rows("club_events").await,
+        1,
+        "the batch rolled back"
+    );
 }
 
 /// A stored event the transition refuses says, in its message, where the
@@ -405,4 +480,33 @@ pub async fn a_link_kind_the_link_does_not_declare_is_a_corrupt_event<D: TestDb>
         }
         assert_eq!(db.count_rows("doc_events").await, 2, "nothing written");
     }
+}
+
+/// A link the database refuses inside a batch (its target does not exist)
+/// names the write that made it: its position and record.
+pub async fn a_batch_names_the_write_whose_link_the_database_refused<D: TestDb>() {
+    let db = D::create().await;
+    let store = db.store();
+    store.migrate::<TestEvents>().await.unwrap();
+    let missing = Uuid::now_v7();
+    let mut batch = store.batch();
+    batch.insert::<Note>(attrs! {"text": "fine"}).unwrap();
+    batch
+        .insert::<Note>(attrs! {"mention": missing.to_string()})
+        .unwrap();
+    let error = batch.commit().await.unwrap_err();
+    let Error::Batch {
+        index: 1,
+        record_type: "Note",
+        record_id: Some(_),
+        source,
+    } = &error
+    else {
+        panic!("expected the second write named, got {error:?}");
+    };
+    assert!(
+        matches!(&**source, Error::LinkTargetNotFound { target, .. } if *target == missing),
+        "{error:?}"
+    );
+    assert_eq!(db.count_rows("test_events").await, 0);
 }

@@ -256,8 +256,10 @@ pub async fn a_required_field_on_a_table_without_rows_is_added<D: TestDb>() {
     );
 }
 
-/// Six migrations of a release that adds a column, at once, all succeed
-/// and add it once.
+/// Six migrations of a release that adds columns (nullable and required
+/// with its default), at once, while the table has rows, all succeed and
+/// add each column once; then the three refused migrations of a column
+/// without a default, at once, all refuse and change nothing.
 pub async fn concurrent_migrations_add_a_new_column_once<D: TestDb>() {
     let db = Arc::new(D::create().await);
     db.store().migrate::<TicketsV0>().await.unwrap();
@@ -265,7 +267,7 @@ pub async fn concurrent_migrations_add_a_new_column_once<D: TestDb>() {
     let tasks: Vec<_> = (0..6)
         .map(|_| {
             let db = Arc::clone(&db);
-            tokio::spawn(async move { db.store().migrate::<TicketsV1>().await })
+            tokio::spawn(async move { db.store().migrate::<TicketsV2>().await })
         })
         .collect();
     for task in tasks {
@@ -274,11 +276,30 @@ pub async fn concurrent_migrations_add_a_new_column_once<D: TestDb>() {
     let store: &Store<D::Storage> = db.store();
     store
         .update(
-            Id::<TicketV1>::new(old.id.uuid()),
-            ticket("old", Some(5), 0),
+            Id::<TicketV2>::new(old.id.uuid()),
+            ticket("old", Some(5), 3),
         )
         .await
         .unwrap();
-    assert_eq!(ticket_columns(&*db).await, ["id", "priority", "title"]);
+    assert_eq!(
+        ticket_columns(&*db).await,
+        ["due", "id", "note", "priority", "title"]
+    );
     assert_eq!(ticket_rows(&*db).await[0]["priority"], 5);
+    assert_eq!(ticket_rows(&*db).await[0]["due"], 3);
+
+    let refused: Vec<_> = (0..3)
+        .map(|_| {
+            let db = Arc::clone(&db);
+            tokio::spawn(async move { db.store().migrate::<TicketsV3>().await })
+        })
+        .collect();
+    for task in refused {
+        let error = task.await.expect("task finished").unwrap_err();
+        assert!(matches!(error, Error::MigrationNeeded { .. }), "{error:?}");
+    }
+    assert_eq!(
+        ticket_columns(&*db).await,
+        ["due", "id", "note", "priority", "title"]
+    );
 }

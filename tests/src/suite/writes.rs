@@ -434,8 +434,8 @@ pub async fn using_a_log_before_migrating_is_not_migrated<D: TestDb>() {
 }
 
 /// A materialized table dropped after `migrate` is named as what it is, a
-/// table of its log, with the `migrate` that recreates it; so is a link
-/// table, and a batch's missing table.
+/// table of its log, with the `migrate` that recreates it, also when a
+/// batch finds it missing.
 pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
@@ -454,7 +454,7 @@ pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
     batch.insert::<Member>(MemberFields::default()).unwrap();
     let error = batch.commit().await.unwrap_err();
     assert!(
-        matches!(error.cause(), Error::NotMigrated { log: Some("ClubEvents"), table } if table == "members"),
+        matches!(error.root(), Error::NotMigrated { log: Some("ClubEvents"), table } if table == "members"),
         "{error:?}"
     );
     store.migrate::<ClubEvents>().await.unwrap();
