@@ -680,6 +680,52 @@ mod tests {
         );
     }
 
+    /// A chain of newtypes and options, `Link(Some(Box<Link>))`.
+    #[derive(serde::Serialize)]
+    struct Link(Option<Box<Link>>);
+
+    #[derive(serde::Serialize)]
+    struct Holder {
+        chain: Link,
+    }
+
+    /// `links` links, built and (by the caller) taken apart without
+    /// recursion.
+    fn chain(links: usize) -> Link {
+        (1..links).fold(Link(None), |inner, _| Link(Some(Box::new(inner))))
+    }
+
+    #[test]
+    fn the_serializer_walks_exactly_max_steps_values_deep() {
+        // The k-th link is serialized `2k - 1` values down and its option
+        // `2k`: a chain of n links is 2n steps deep.
+        let fits = Holder {
+            chain: chain(MAX_STEPS / 2),
+        };
+        assert!(encode(&fits).is_ok());
+        let deeper = Holder {
+            chain: chain(MAX_STEPS / 2 + 1),
+        };
+        let invalid = encode(&deeper).unwrap_err();
+        assert!(invalid.to_string().contains("newtypes and options count"));
+    }
+
+    #[test]
+    fn dismantle_takes_apart_objects_and_arrays_nested_beyond_any_stack() {
+        let mut value = Value::from(1);
+        for level in 0..200_000 {
+            value = if level % 2 == 0 {
+                Value::Array(vec![value])
+            } else {
+                Value::Object(serde_json::Map::from_iter([("k".to_owned(), value)]))
+            };
+        }
+        let mut attrs = Attrs::new();
+        attrs.insert("deep", value);
+        // A recursive drop of either kind of level would overflow here.
+        dismantle(attrs);
+    }
+
     #[test]
     fn a_nul_character_is_refused_in_values_and_keys() {
         let value = Attrs::from_map(serde_json::Map::from_iter([(

@@ -73,6 +73,13 @@ pub(crate) fn describe(error: &sqlx::Error) -> String {
     }
 }
 
+/// The relation a server message `relation "x" does not exist` names.
+fn missing_relation(message: &str) -> Option<&str> {
+    let name = message.strip_prefix("relation \"")?.split('"').next()?;
+    // A schema-qualified name keeps only the table.
+    Some(name.rsplit('.').next().unwrap_or(name))
+}
+
 /// The SQLSTATE of `error`, when the server refused a statement.
 pub(crate) fn sqlstate(error: &sqlx::Error) -> Option<String> {
     error
@@ -82,16 +89,21 @@ pub(crate) fn sqlstate(error: &sqlx::Error) -> Option<String> {
 }
 
 /// Wraps the failure of the statement doing `step` on `table`; a missing
-/// table is [`Error::NotMigrated`].
+/// table is [`Error::NotMigrated`] naming the table the server found
+/// missing (a link table read in the same statement, say), or `table`.
 pub(crate) fn query_error(
     step: &'static str,
     table: &'static str,
 ) -> impl Fn(sqlx::Error) -> Error {
     move |source| {
         if sqlstate(&source).as_deref() == Some(UNDEFINED_TABLE) {
+            let missing = source
+                .as_database_error()
+                .and_then(|error| missing_relation(error.message()))
+                .unwrap_or(table);
             return Error::NotMigrated {
                 log: None,
-                table: table.to_owned(),
+                table: missing.to_owned(),
             };
         }
         PostgresError::Query {
@@ -100,5 +112,23 @@ pub(crate) fn query_error(
             source,
         }
         .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_relation;
+
+    #[test]
+    fn the_missing_relation_is_read_from_the_server_message() {
+        assert_eq!(
+            missing_relation("relation \"test_mentions\" does not exist"),
+            Some("test_mentions")
+        );
+        assert_eq!(
+            missing_relation("relation \"spector_t1.members\" does not exist"),
+            Some("members")
+        );
+        assert_eq!(missing_relation("permission denied"), None);
     }
 }

@@ -69,7 +69,10 @@ pub(crate) fn query_error<'t>(
                 table,
                 source: Box::new(source),
             },
-            _ if is_missing_table(&source) => Error::NotMigrated { log: None, table },
+            _ if is_missing_table(&source) => Error::NotMigrated {
+                log: None,
+                table: missing_table(&source).unwrap_or(table),
+            },
             _ => SqliteError::Query {
                 step,
                 table,
@@ -78,6 +81,15 @@ pub(crate) fn query_error<'t>(
             .into(),
         }
     }
+}
+
+/// The table SQLite's `no such table: [schema.]x` names.
+fn missing_table(error: &rusqlite::Error) -> Option<String> {
+    let rusqlite::Error::SqliteFailure(_, Some(message)) = error else {
+        return None;
+    };
+    let name = message.strip_prefix("no such table: ")?;
+    Some(name.rsplit('.').next().unwrap_or(name).to_owned())
 }
 
 /// True when SQLite refused a statement because a table does not exist.
@@ -119,7 +131,8 @@ mod tests {
     fn a_missing_table_is_not_migrated() {
         let error = db().execute("SELECT * FROM missing", []).unwrap_err();
         assert!(is_missing_table(&error));
-        match query_error("read events", "missing")(error) {
+        // The table SQLite names, not the one the statement was about.
+        match query_error("read events", "t")(error) {
             Error::NotMigrated { table, .. } => assert_eq!(table, "missing"),
             other => panic!("expected NotMigrated, got {other:?}"),
         }

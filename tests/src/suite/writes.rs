@@ -435,7 +435,7 @@ pub async fn using_a_log_before_migrating_is_not_migrated<D: TestDb>() {
 
 /// A materialized table dropped after `migrate` is named as what it is, a
 /// table of its log, with the `migrate` that recreates it, also when a
-/// batch finds it missing.
+/// batch over two logs finds it missing; so is a dropped link table.
 pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
@@ -450,7 +450,10 @@ pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
         "table `members` of event log `ClubEvents` does not exist: call \
          `store.migrate::<ClubEvents>()` (once, at start-up) first"
     );
+    // A batch over two logs names the log the table belongs to.
+    store.migrate::<TestEvents>().await.unwrap();
     let mut batch = store.batch();
+    batch.insert::<Note>(Attrs::new()).unwrap();
     batch.insert::<Member>(MemberFields::default()).unwrap();
     let error = batch.commit().await.unwrap_err();
     assert!(
@@ -462,4 +465,16 @@ pub async fn a_missing_table_is_named_with_its_log<D: TestDb>() {
         .insert::<Member>(MemberFields::default())
         .await
         .expect("migrate recreates the table");
+
+    // A link table is a table of its log too.
+    let note: Note = store.insert(Attrs::new()).await.unwrap();
+    db.execute_sql("DROP TABLE test_mentions").await.unwrap();
+    let error = store
+        .update(note.id, attrs! {"mention": note.id.uuid().to_string()})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::NotMigrated { log: Some("TestEvents"), table } if table == "test_mentions"),
+        "{error:?}"
+    );
 }
