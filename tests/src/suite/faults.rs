@@ -8,6 +8,7 @@ use spector::{
     attrs, Attrs, Bringup, Error, Id, Store, Uuid, DEFAULT_MAX_PAYLOAD_BYTES, MAX_CLOCK_LEAD,
 };
 
+use super::robustness::nested;
 use crate::db::{RawEvent, Tamper, TestDb};
 use crate::documents::{Doc, DocEvents, DocLink, Relation, Revision};
 use crate::members::{ClubEvents, Member, MemberFields, Stamp, StampEvents};
@@ -130,15 +131,6 @@ pub async fn a_time_far_ahead_of_the_clock_is_refused_naming_the_event<D: TestDb
     assert_eq!(db.count_rows("stamps").await, 1, "the legacy row stays");
 }
 
-/// `value` nested in `depth` arrays.
-fn nested(depth: usize) -> Value {
-    let mut value = json!(1);
-    for _ in 0..depth {
-        value = Value::Array(vec![value]);
-    }
-    value
-}
-
 /// Takes `value` apart without recursion (dropping a value nested 100,000
 /// levels deep would overflow the test's own stack).
 fn dismantle(value: Value) {
@@ -163,11 +155,7 @@ pub async fn a_value_nested_beyond_any_stack_is_refused_not_a_crash<D: TestDb>()
     let note: Note = store.insert(Attrs::new()).await.unwrap();
 
     // Built twice: cloning (like dropping) recurses through every level.
-    let deep = || {
-        let mut payload = Attrs::new();
-        payload.insert("deep", nested(DEPTH));
-        payload
-    };
+    let deep = || nested(DEPTH);
     let action = NoteAction::Update(deep());
     let typed = store.execute(note.id, &action).await.unwrap_err();
     // Consumed and refused: the store takes it apart without recursion.

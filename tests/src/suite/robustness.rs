@@ -12,16 +12,17 @@ use uuid::Uuid;
 use crate::db::{RowTime, TestDb};
 use crate::records::{Counter, CounterAction, Note, Profile, ProfileAction, Rename, TestEvents};
 
-/// `{"deep": [[…[1]…]]}`: the payload object and `depth - 1` nested arrays.
-fn nested(depth: usize) -> Attrs {
+/// `{"deep": [[…[1]…]]}`: the payload object and `depth - 1` nested arrays,
+/// built without recursion.
+pub(crate) fn nested(depth: usize) -> Attrs {
     let mut value = json!(1);
     for _ in 0..depth - 1 {
-        value = json!([value]);
+        // Moved, not copied (`json!` would serialize it again).
+        value = Value::Array(vec![value]);
     }
-    let Value::Object(map) = json!({ "deep": value }) else {
-        unreachable!("a JSON object literal")
-    };
-    Attrs::from_map(map)
+    let mut attrs = Attrs::new();
+    attrs.insert("deep", value);
+    attrs
 }
 
 /// A payload nested as deep as the limit is stored and replays; one level
