@@ -129,18 +129,11 @@ pub async fn a_refused_row_rolls_the_event_back<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
     // The user's own DDL, stricter than the derived one: e-mail required.
-    db.execute_sql(
+    db.execute_sql(&members_ddl::<D>(
         "CREATE TABLE members (id BLOB PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, \
          age INTEGER NOT NULL, score REAL NOT NULL, active BOOLEAN NOT NULL, \
-         joined TEXT NOT NULL, changed TEXT, tags TEXT NOT NULL, profile TEXT)"
-            .replace("BLOB", blob_or_uuid::<D>())
-            .replace("joined TEXT", &format!("joined {}", time_type::<D>()))
-            .replace("changed TEXT", &format!("changed {}", time_type::<D>()))
-            .replace("tags TEXT", &format!("tags {}", json_type::<D>()))
-            .replace("profile TEXT", &format!("profile {}", json_type::<D>()))
-            .replace("score REAL", "score DOUBLE PRECISION")
-            .as_str(),
-    )
+         joined TEXT NOT NULL, changed TEXT, tags TEXT NOT NULL, profile TEXT)",
+    ))
     .await
     .unwrap();
     store.migrate::<ClubEvents>().await.unwrap();
@@ -205,6 +198,16 @@ fn blob_or_uuid<D: TestDb>() -> &'static str {
     } else {
         "BLOB"
     }
+}
+
+/// A `members` table written in SQLite's types, in `D`'s types.
+fn members_ddl<D: TestDb>(sql: &str) -> String {
+    sql.replace("BLOB", blob_or_uuid::<D>())
+        .replace("joined TEXT", &format!("joined {}", time_type::<D>()))
+        .replace("changed TEXT", &format!("changed {}", time_type::<D>()))
+        .replace("tags TEXT", &format!("tags {}", json_type::<D>()))
+        .replace("profile TEXT", &format!("profile {}", json_type::<D>()))
+        .replace("score REAL", "score DOUBLE PRECISION")
 }
 
 /// The SQL type of a time column in `D`'s database.
@@ -475,18 +478,11 @@ pub async fn bringup_in_a_hashed_log_keeps_the_chain<D: TestDb>() {
 pub async fn bringup_refuses_a_row_without_an_id<D: TestDb>() {
     let db = D::create().await;
     let store = db.store();
-    db.execute_sql(
+    db.execute_sql(&members_ddl::<D>(
         "CREATE TABLE members (id BLOB UNIQUE, name TEXT NOT NULL, email TEXT, \
          age INTEGER NOT NULL, score REAL NOT NULL, active BOOLEAN NOT NULL, \
-         joined TEXT NOT NULL, changed TEXT, tags TEXT NOT NULL, profile TEXT)"
-            .replace("BLOB", blob_or_uuid::<D>())
-            .replace("joined TEXT", &format!("joined {}", time_type::<D>()))
-            .replace("changed TEXT", &format!("changed {}", time_type::<D>()))
-            .replace("tags TEXT", &format!("tags {}", json_type::<D>()))
-            .replace("profile TEXT", &format!("profile {}", json_type::<D>()))
-            .replace("score REAL", "score DOUBLE PRECISION")
-            .as_str(),
-    )
+         joined TEXT NOT NULL, changed TEXT, tags TEXT NOT NULL, profile TEXT)",
+    ))
     .await
     .unwrap();
     store.migrate::<ClubEvents>().await.unwrap();

@@ -25,6 +25,18 @@ pub(crate) fn nested(depth: usize) -> Attrs {
     attrs
 }
 
+/// Asserts that `error` refuses a [`nested`] payload for its depth, naming
+/// the path into `deep`.
+pub(crate) fn assert_too_deep(error: &spector::Error) {
+    let invalid = error.as_invalid().expect("a validation error");
+    let (field, messages) = invalid.errors().iter().next().unwrap();
+    assert!(field.starts_with("deep[0]"), "{field}");
+    assert_eq!(
+        messages,
+        &["nests deeper than 64 levels, the most a payload may"]
+    );
+}
+
 /// A payload nested as deep as the limit is stored and replays; one level
 /// deeper is refused up front, naming the limit, and nothing is written.
 pub async fn deep_payload_is_refused_before_anything_is_written<D: TestDb>() {
@@ -38,13 +50,7 @@ pub async fn deep_payload_is_refused_before_anything_is_written<D: TestDb>() {
         .update(note.id, nested(MAX_PAYLOAD_DEPTH + 1))
         .await
         .unwrap_err();
-    let invalid = error.as_invalid().expect("a validation error");
-    let (field, messages) = invalid.errors().iter().next().unwrap();
-    assert!(field.starts_with("deep[0]"), "{field}");
-    assert_eq!(
-        messages,
-        &["nests deeper than 64 levels, the most a payload may"]
-    );
+    assert_too_deep(&error);
     assert_eq!(db.count_rows("test_events").await, 1);
     assert_eq!(store.get(note.id).await.unwrap(), Some(note));
 }
